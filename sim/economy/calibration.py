@@ -1,0 +1,214 @@
+"""Calibration of the start year to the data (DESIGN §5).
+
+Exact by construction: the 2020 state reproduces every province's resident population
+(``pop_census2020``) and GDP (``gdp2020_100m_yuan`` or the revised vintage), its capital stock
+and its value-added shares by sector. The rules, each documented in docs/model.md:
+
+1. **Sector split.** agriculture = primary; services = construction + tertiary; industry is split
+   into resources & energy = max(national share × industry, coal output × price × VA ratio),
+   capped at 80 % of industry; the rest is manufacturing, split into high-tech,
+   labour-intensive and capital-intensive by national shares tilted by relative GDP per capita.
+2. **Wages and sector employment** from the labour share: ``w_i = Σ_s (1−α_s) VA_is / E_i``,
+   ``L_is = (1−α_s) VA_is / w_i``. **Capital by sector** from the capital share at one provincial
+   return: ``K_is = α_s VA_is / r_i`` with ``r_i = Σ_s α_s VA_is / K_i``.
+3. **Firms.** ``n_firms`` representative firms, at least one per province-sector, the rest in
+   proportion to value added (largest-remainder rounding); log-normal capital within a cell
+   summing to ``K_is``; log productivity from its stationary AR(1) distribution; variety mass
+   (``weight``) ∝ the firm's capital share of the cell's employment.
+4. **TFP backed out**: ``Ã_is = VA_is / (X_is^α L_is^(1−α))`` with ``X_is = Σ_f k_f a_f^(1/α)``;
+   province TFP ``A_i`` = value-added-weighted geometric mean of ``Ã_is``; ``B_is = Ã_is / A_i``.
+5. **Demand.** Expenditure = GDP; services share = own services VA share; tradables split by
+   national shares; CES demand shifters make every 2020 price 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.data.loader import Dataset
+from sim.economy import trade
+from sim.economy.firms import FirmTable
+from sim.economy.sectors import (
+    AGR,
+    CES_SECTORS,
+    HTM,
+    KMF,
+    LMF,
+    N_SECTORS,
+    RES,
+    SRV,
+    capital_share_vector,
+)
+
+
+@dataclass
+class Calibration:
+    """Initial state and calibrated constants; money in 100 million yuan (2020 prices)."""
+
+    year: int
+    population: np.ndarray  # persons (int64)
+    gdp: np.ndarray
+    value_added: np.ndarray  # (n, S)
+    employment: np.ndarray  # persons (float)
+    wages: np.ndarray  # 100 million yuan per worker
+    labour: np.ndarray  # (n, S)
+    capital: np.ndarray  # (n,)
+    capital_by_sector: np.ndarray  # (n, S)
+    alpha: np.ndarray  # (S,)
+    tfp_province: np.ndarray  # A_i
+    tfp_sector_relative: np.ndarray  # B_is
+    exp_share: np.ndarray  # β_is
+    shifter: np.ndarray  # CES demand shifters (n, 3)
+    firms: FirmTable
+    internal_distance_km: np.ndarray
+
+
+def sector_value_added(ds: Dataset, cfg: Scenario, gdp: np.ndarray) -> np.ndarray:
+    """Value added by province and model sector (rule 1 of the module docstring)."""
+    pr = ds.provinces
+    prod = cfg.production
+    primary = pr["va_share_primary_2020"].to_numpy(float)
+    industry = pr["va_share_industry_2020"].to_numpy(float)
+    construction = pr["va_share_construction_2020"].to_numpy(float)
+    tertiary = pr["va_share_tertiary_2020"].to_numpy(float)
+    total = primary + industry + construction + tertiary  # rows sum to 1 within rounding
+    va = np.zeros((ds.n, N_SECTORS))
+    va[:, AGR] = gdp * primary / total
+    va[:, SRV] = gdp * (construction + tertiary) / total
+    ind = gdp * industry / total
+    coal = pr["coal_output2020_100m_t"].fillna(0.0).to_numpy(float) if "coal_output2020_100m_t" in pr else np.zeros(ds.n)
+    # coal 100 Mt × yuan/t = 100 M yuan directly.
+    coal_va = coal * prod.coal_price_yuan_per_t * prod.coal_value_added_ratio
+    va[:, RES] = np.minimum(np.maximum(prod.resources_share_of_industry * ind, coal_va), 0.8 * ind)
+    mfg = ind - va[:, RES]
+    gdp_pc = gdp / ds.provinces["pop_census2020"].to_numpy(float)
+    rel = gdp_pc / (gdp.sum() / ds.provinces["pop_census2020"].sum())
+    e = prod.high_tech_income_elasticity
+    h = rel**e
+    h *= prod.high_tech_share_of_manufacturing * mfg.sum() / (h * mfg).sum()
+    lab = rel ** (-e)
+    lab *= prod.labour_share_of_manufacturing * mfg.sum() / (lab * mfg).sum()
+    h = np.minimum(h, 0.6)
+    lab = np.minimum(lab, 0.9 - h)
+    va[:, HTM] = mfg * h
+    va[:, LMF] = mfg * lab
+    va[:, KMF] = mfg - va[:, HTM] - va[:, LMF]
+    return va
+
+
+def allocate_firm_counts(weights: np.ndarray, n_firms: int) -> np.ndarray:
+    """At least one firm per cell, the rest ∝ weights by largest remainder (deterministic)."""
+    flat = weights.ravel()
+    n_cells = flat.size
+    if n_firms < n_cells:
+        raise ValueError(f"n_firms {n_firms} is below one firm per province-sector ({n_cells})")
+    extra = n_firms - n_cells
+    quota = extra * flat / flat.sum()
+    base = np.floor(quota).astype(np.int64)
+    rem = extra - base.sum()
+    order = np.argsort(-(quota - base), kind="stable")
+    base[order[:rem]] += 1
+    return (base + 1).reshape(weights.shape)
+
+
+def calibrate(ds: Dataset, cfg: Scenario, rng: np.random.Generator) -> Calibration:
+    """Build the calibrated start-year state (see the module docstring)."""
+    pr = ds.provinces
+    n = ds.n
+    alpha = capital_share_vector(cfg.production.capital_share)
+    population = pr["pop_census2020"].to_numpy(np.int64)
+    gdp_col = "gdp2020_100m_yuan" if cfg.gdp_vintage == "csy2021" else "gdp2020_100m_yuan_revised"
+    gdp = pr[gdp_col].to_numpy(float)
+    va = sector_value_added(ds, cfg, gdp)
+    va *= (gdp / va.sum(axis=1))[:, None]  # exact row sums (removes share rounding)
+
+    employment = cfg.demography.employment_rate_2020 * population.astype(float)
+    wages = ((1.0 - alpha) * va).sum(axis=1) / employment
+    labour = (1.0 - alpha) * va / wages[:, None]
+    capital = pr["capital_stock2020_100m_yuan_2020prices"].to_numpy(float)
+    r = (alpha * va).sum(axis=1) / capital
+    capital_by_sector = alpha * va / r[:, None]
+
+    # Firms (rule 3).
+    counts = allocate_firm_counts(va, cfg.n_firms)
+    cells = np.repeat(np.arange(n * N_SECTORS), counts.ravel())
+    prov = (cells // N_SECTORS).astype(np.int16)
+    sec = (cells % N_SECTORS).astype(np.int8)
+    n_f = cells.size
+    prod = cfg.production
+    log_k = rng.normal(0.0, prod.firm_capital_dispersion, n_f)
+    rho = prod.firm_productivity_persistence
+    sd_stat = prod.firm_productivity_shock_sd / np.sqrt(max(1.0 - rho**2, 1e-6))
+    log_a = rng.normal(0.0, sd_stat, n_f)
+    k_raw = np.exp(log_k)
+    k_cell = np.bincount(cells, weights=k_raw, minlength=n * N_SECTORS)
+    k = k_raw / k_cell[cells] * capital_by_sector.ravel()[cells]
+    weight = k / capital_by_sector.ravel()[cells] * labour.ravel()[cells]
+    firms = FirmTable.empty(max(n_f, 1), n)
+    firms.add(prov, sec, k, log_a, weight)
+
+    # TFP (rule 4).
+    eff_k = firms.cell_sum(firms.capital * np.exp(firms.log_a / alpha[firms.sector]))
+    tfp_cell = va / (eff_k**alpha * labour ** (1.0 - alpha))
+    share = va / va.sum(axis=1, keepdims=True)
+    tfp_prov = np.exp((share * np.log(tfp_cell)).sum(axis=1))
+    tfp_rel = tfp_cell / tfp_prov[:, None]
+
+    # Demand (rule 5).
+    exp_share = np.zeros((n, N_SECTORS))
+    exp_share[:, SRV] = va[:, SRV] / gdp
+    tradable = [s for s in range(N_SECTORS) if s != SRV]
+    theta = va[:, tradable].sum(axis=0) / va[:, tradable].sum()
+    exp_share[:, tradable] = (1.0 - exp_share[:, SRV])[:, None] * theta[None, :]
+
+    area = pr["land_area_km2_official"].to_numpy(float)
+    internal = (2.0 / 3.0) * np.sqrt(area / np.pi)
+    tau = trade.iceberg_costs(ds.distance_km, internal, cfg.trade.distance_elasticity,
+                              cluster_barrier_matrix(ds, cfg, cfg.start_year))
+    sigma = cfg.trade.sigma
+    varieties = firms.cell_sum(firms.weight)
+    shifter = trade.calibrate_shifters(
+        va[:, CES_SECTORS], varieties[:, CES_SECTORS], (exp_share * gdp[:, None])[:, CES_SECTORS],
+        tau ** (1.0 - sigma), sigma)
+    return Calibration(
+        year=cfg.start_year, population=population, gdp=gdp, value_added=va,
+        employment=employment, wages=wages, labour=labour, capital=capital,
+        capital_by_sector=capital_by_sector, alpha=alpha, tfp_province=tfp_prov,
+        tfp_sector_relative=tfp_rel, exp_share=exp_share, shifter=shifter, firms=firms,
+        internal_distance_km=internal,
+    )
+
+
+def cluster_membership(ds: Dataset) -> np.ndarray:
+    """Boolean (n_clusters, n) matrix of cluster membership."""
+    m = np.zeros((len(ds.clusters), ds.n), dtype=bool)
+    for c, members in enumerate(ds.clusters["member_idx"]):
+        m[c, list(members)] = True
+    return m
+
+
+def cluster_integration_2020(ds: Dataset, cfg: Scenario) -> np.ndarray:
+    """Initial integration of each cluster from its 14th-FYP tier."""
+    tiers = ds.clusters["tier_14th_fyp"].to_list()
+    table = {"optimize": 0.5, "grow": 0.3, "cultivate": 0.15} | cfg.clusters.integration_2020
+    return np.array([table[t] for t in tiers], dtype=float)
+
+
+def cluster_barrier_matrix(ds: Dataset, cfg: Scenario, year: int,
+                           integration: np.ndarray | None = None,
+                           barrier: float | None = None) -> np.ndarray:
+    """Ad-valorem trade barrier between provinces: the interprovincial barrier, reduced inside
+    city clusters by ``cluster_integration_discount × integration`` (§8)."""
+    from sim.config.schema import path_value
+
+    b = path_value(cfg.trade.interprovincial_barrier, year) if barrier is None else barrier
+    if integration is None:
+        integration = cluster_integration_2020(ds, cfg)
+    member = cluster_membership(ds)
+    # Highest integration of any cluster that contains both provinces.
+    both = member[:, :, None] & member[:, None, :]
+    best = np.max(np.where(both, integration[:, None, None], 0.0), axis=0)
+    return b * (1.0 - cfg.trade.cluster_integration_discount * best)

@@ -1,0 +1,146 @@
+"""Industrial transfer: firm relocation, exit and entry (DESIGN §2.7; guideline §5, §7).
+
+Every year a share of firms reviews its location. A firm of sector s in province i compares, for
+every destination j, the value added it would gain over ``relocation_horizon_years`` with the cost
+of moving: ``g_ij = H (π_js/π_is − 1) − (c + b + x_ij)``, in years of its current value added,
+where ``π_js`` is value added per unit of effective capital in (j, s), ``c`` the relocation cost,
+``b`` the market-access barrier for out-of-province firms (§7 unified negative list, a lever) and
+``x_ij`` destination-specific costs set by mechanisms (transfer zones and cooperation parks lower
+them, ecological bans make them prohibitive). Idiosyncratic location tastes (Gumbel, scale
+``location_noise``) make the choice a logit. Movers take their capital and varieties with them
+and lose ``c + b + x_ij`` years of value added from their capital.
+
+Exit hazards are the base exit rate scaled by relative profitability (the least profitable
+firms of a sector exit most); exiting capital is liquidated into its province's investment. As
+many firms enter each sector as left it; a share are local start-ups placed like incumbents, the
+rest choose a province like relocating firms, paying the barrier outside their home province.
+Entrants' capital is financed from the destination's investment, so capital is conserved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.economy.firms import FirmTable
+from sim.economy.sectors import N_SECTORS
+
+
+@dataclass
+class FirmFlows:
+    """What happened to firms this year."""
+
+    moved_from: np.ndarray  # province of each mover
+    moved_to: np.ndarray
+    moved_sector: np.ndarray
+    moved_capital: np.ndarray
+    relocation_loss: float  # capital lost by movers, 100 million yuan
+    exits: int
+    entries: int
+    exit_by_province: np.ndarray
+    entry_by_province: np.ndarray
+    liquidated: np.ndarray  # by province, 100 million yuan (after depreciation)
+
+
+def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
+                    cost: np.ndarray, horizon: float, noise: float,
+                    rng: np.random.Generator, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Destination of each deciding firm (origin kept when no move is worth its cost).
+
+    ``profit`` (n, S) value added per effective capital; ``cost`` (n, n) in years of value added
+    (diagonal ignored); ``allowed`` optional (S, n) boolean of permitted destinations by sector.
+    """
+    k = origin.size
+    if k == 0:
+        return origin.copy()
+    pi_o = profit[origin, sector]
+    gain = horizon * (profit[:, sector].T / pi_o[:, None] - 1.0) - cost[origin]
+    if allowed is not None:
+        gain = np.where(allowed[sector], gain, -np.inf)
+    gain[np.arange(k), origin] = 0.0
+    if noise > 0:
+        gain = gain + noise * rng.gumbel(size=gain.shape)
+    return np.argmax(gain, axis=1).astype(origin.dtype)
+
+
+def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
+             review_share: float, cost: np.ndarray, horizon: float, noise: float,
+             rng: np.random.Generator, allowed: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Move reviewing firms whose best location is elsewhere. Returns (from, to, sector,
+    capital moved, capital lost)."""
+    review = firms.alive & (rng.random(firms.capacity) < review_share)
+    idx = np.flatnonzero(review)
+    origin = firms.province[idx].astype(np.int64)
+    sector = firms.sector[idx].astype(np.int64)
+    dest = choose_location(origin, sector, profit, cost, horizon, noise, rng, allowed)
+    moving = dest != origin
+    movers = firms.keep_cells_occupied(idx[moving])
+    keep = np.isin(idx, movers)
+    idx, origin, dest, sector = idx[keep], origin[keep], dest[keep], sector[keep]
+    va = profit[origin, sector] * eff_capital_firm[idx]
+    loss = np.minimum(cost[origin, dest] * va, 0.5 * firms.capital[idx])
+    firms.capital[idx] -= loss
+    firms.province[idx] = dest
+    return origin, dest, sector, firms.capital[idx].copy(), float(loss.sum())
+
+
+def exit_firms(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
+               exit_rate: float, depreciation: float, rng: np.random.Generator
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Remove exiting firms; returns (slots removed, liquidated capital by province)."""
+    alive = firms.alive
+    cell = firms.cell
+    # Profitability of the firm relative to its sector: value added per unit of capital.
+    va = profit.ravel()[cell] * eff_capital_firm
+    rel = np.where(alive, va / np.maximum(firms.capital, 1e-300), 0.0)
+    sector_mean = np.bincount(firms.sector[alive], weights=rel[alive], minlength=N_SECTORS) / \
+        np.maximum(np.bincount(firms.sector[alive], minlength=N_SECTORS), 1)
+    z = rel / np.maximum(sector_mean[firms.sector], 1e-300)
+    hazard = np.clip(exit_rate / np.maximum(z, 1e-6), 0.0, 0.5)
+    exits = alive & (rng.random(firms.capacity) < hazard)
+    # Keep at least one firm in every province-sector cell so that no market disappears.
+    slots = firms.keep_cells_occupied(np.flatnonzero(exits))
+    liquidated = np.bincount(firms.province[slots], weights=(1.0 - depreciation) * firms.capital[slots],
+                             minlength=firms.n_provinces)
+    firms.remove(slots)
+    return slots, liquidated
+
+
+def enter_firms(firms: FirmTable, n_by_sector: np.ndarray, profit: np.ndarray,
+                home_share: float, cost: np.ndarray, horizon: float, noise: float,
+                investment: np.ndarray, entry_size: np.ndarray, log_a_sd: float,
+                varieties_per_capital: np.ndarray, rng: np.random.Generator,
+                allowed: np.ndarray | None = None) -> np.ndarray:
+    """Add entrants (``n_by_sector``) and finance their capital from ``investment`` (in place).
+    Returns the slots of the entrants."""
+    n = firms.n_provinces
+    counts = firms.cell_count()  # (n, S)
+    provs, secs = [], []
+    for s in range(N_SECTORS):
+        m = int(n_by_sector[s])
+        if m == 0:
+            continue
+        p = counts[:, s] / counts[:, s].sum()
+        origin = rng.choice(n, size=m, p=p)
+        mobile = rng.random(m) >= home_share
+        dest = origin.copy()
+        if mobile.any():
+            dest[mobile] = choose_location(origin[mobile], np.full(mobile.sum(), s), profit, cost,
+                                           horizon, noise, rng, allowed)
+        provs.append(dest)
+        secs.append(np.full(m, s))
+    if not provs:
+        return np.zeros(0, dtype=np.int64)
+    prov = np.concatenate(provs)
+    sec = np.concatenate(secs)
+    k = entry_size[sec].copy()
+    # Finance from the destination's investment; scale down where it would run out.
+    need = np.bincount(prov, weights=k, minlength=n)
+    scale = np.where(need > 0, np.minimum(1.0, 0.5 * investment / np.maximum(need, 1e-300)), 1.0)
+    k *= scale[prov]
+    investment -= np.bincount(prov, weights=k, minlength=n)
+    log_a = rng.normal(0.0, log_a_sd, prov.size)
+    weight = k * varieties_per_capital[prov, sec]
+    return firms.add(prov.astype(np.int16), sec.astype(np.int8), k, log_a, weight)
