@@ -29,7 +29,7 @@ import pandas as pd
 from sim import metrics
 from sim.agents import CityCluster, Firm, Province
 from sim.config import Scenario, from_flat, load_config
-from sim.config.schema import path_value
+from sim.config.schema import SECTORS, path_value
 from sim.data.loader import Dataset, load_dataset
 from sim.economy import (
     capital as capital_mod,
@@ -178,15 +178,15 @@ class RegionalModel(mesa.Model):
         self._public_services()
         self.net_migration = np.zeros(self.n, dtype=np.int64)
         self.migration_flows = np.zeros((self.n, self.n), dtype=np.int64)
-        self.move_cost = self._calibrate_move_cost()
+        self.move_cost, self.amenity = self._calibrate_migration()
         self.firm_flows: relocation.FirmFlows | None = None
         self.natural_change = np.zeros(self.n, dtype=np.int64)
         for m in self.mechanisms:
             m.setup()
 
         # Records.
-        self.province_records: list[pd.DataFrame] = []
-        self.flow_records: list[pd.DataFrame] = []
+        self.province_records: list[dict[str, np.ndarray]] = []
+        self.flow_records: list[dict[str, np.ndarray]] = []
         self.national_records: list[dict[str, float]] = []
         self.national: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
@@ -266,10 +266,19 @@ class RegionalModel(mesa.Model):
             service_weight=cfg.public_service_weight, distance_cost=cfg.distance_cost,
             hukou_cost=path_value(cfg.hukou_cost, self.year), extra_cost=extra)
 
-    def _calibrate_move_cost(self) -> float:
-        return migration.calibrate_move_cost(
-            self.config.migration.gross_move_rate_2020, self.population.astype(float),
-            **self._migration_kwargs())
+    def _calibrate_migration(self) -> tuple[float, np.ndarray]:
+        """Moving cost and destination amenities that reproduce the 2020 gross move rate and the
+        net migration implied by 2015–2020 population growth (NBS year-end series)."""
+        ds = self.data
+        pop2015 = ds.panel.loc[ds.panel["year"] == 2015].sort_values("idx")["population_10k"].to_numpy(float)
+        pop2020 = ds.provinces["pop_yearend2020_10k"].to_numpy(float)
+        target = migration.target_net_migration(self.population.astype(float), pop2015, pop2020, 5)
+        self.migration_target_2020 = target
+        kwargs = self._migration_kwargs()
+        kwargs.pop("extra_cost")
+        return migration.calibrate_amenities(
+            target, self.config.migration.gross_move_rate_2020, self.population.astype(float),
+            **kwargs)
 
     # ------------------------------------------------------------------ derived quantities
     def cpi(self) -> np.ndarray:
@@ -425,6 +434,7 @@ class RegionalModel(mesa.Model):
     def _migrate(self) -> None:
         cfg = self.config.migration
         v = migration.utilities(move_cost=self.move_cost, **self._migration_kwargs())
+        v += self.amenity[None, :]
         probs = migration.choice_probabilities(v)
         flows = migration.draw_flows(self.population, probs, self.rng)
         np.fill_diagonal(flows, 0)
@@ -541,10 +551,8 @@ class RegionalModel(mesa.Model):
         consumption = (1.0 - self.investment_rate()) * gdp
         f = self.firms
         firms_by_prov = np.bincount(f.province[f.alive], minlength=self.n)
-        prov = pd.DataFrame({
-            "year": self.year,
-            "province": self.province_names,
-            "plate": self.plates,
+        prov: dict[str, np.ndarray] = {
+            "year": np.full(self.n, self.year, dtype=np.int64),
             "population": self.population,
             "natural_change": self.natural_change,
             "non_hukou": self.non_hukou,
@@ -565,9 +573,8 @@ class RegionalModel(mesa.Model):
             "consumption_per_capita_yuan": consumption * 1e8 / pop,
             "co2_t": self.emissions(),
             "firms": firms_by_prov,
-        })
-        for s, name in enumerate(["agriculture", "resources", "labour_manufacturing",
-                                  "capital_manufacturing", "high_tech", "services"]):
+        }
+        for s, name in enumerate(SECTORS):
             prov[f"va_{name}_100m_yuan"] = eq.value_added[:, s]
         self.province_records.append(prov)
         nat: dict[str, float] = {
@@ -591,45 +598,60 @@ class RegionalModel(mesa.Model):
         self.national_records.append(nat)
         self.datacollector.collect(self)
 
-    def _flows_frame(self) -> pd.DataFrame:
-        names = np.array(self.province_names)
-        parts = []
+    def _flows_frame(self) -> dict[str, np.ndarray]:
+        """The year's link flows as arrays (account indices; names are attached on output):
+        migrants, every ledger money flow, relocated firms and their capital."""
+        kinds, src, dst, amount, unit = [], [], [], [], []
+
+        def add(kind: str, f: np.ndarray, t: np.ndarray, a: np.ndarray, u: str) -> None:
+            kinds.append(np.full(a.size, kind, dtype=object))
+            src.append(f)
+            dst.append(t)
+            amount.append(a.astype(float))
+            unit.append(np.full(a.size, u, dtype=object))
+
         m = self.migration_flows
         i, j = np.nonzero(m)
-        if i.size:
-            parts.append(pd.DataFrame({"year": self.year, "kind": "migrants", "from": names[i],
-                                       "to": names[j], "amount": m[i, j].astype(float),
-                                       "unit": "persons"}))
-        led = self.ledger.frame(self.year, self.province_names)
-        if len(led):
-            led = led.rename(columns={"amount_100m_yuan": "amount"})
-            led["unit"] = "100m yuan"
-            parts.append(led)
+        add("migrants", i, j, m[i, j], "persons")
+        led = self.ledger
+        for k, p, r, a in zip(led.kinds, led.payers, led.receivers, led.amounts, strict=True):
+            keep = a > 0
+            add(k, p[keep], r[keep], a[keep], "100m yuan")
         fl = self.firm_flows
         if fl is not None and fl.moved_from.size:
             key = fl.moved_from * self.n + fl.moved_to
             cnt = np.bincount(key, minlength=self.n * self.n)
             cap = np.bincount(key, weights=fl.moved_capital, minlength=self.n * self.n)
             nz = np.flatnonzero(cnt)
-            parts.append(pd.DataFrame({"year": self.year, "kind": "relocated_firms",
-                                       "from": names[nz // self.n], "to": names[nz % self.n],
-                                       "amount": cnt[nz].astype(float), "unit": "firms"}))
-            parts.append(pd.DataFrame({"year": self.year, "kind": "relocated_capital",
-                                       "from": names[nz // self.n], "to": names[nz % self.n],
-                                       "amount": cap[nz], "unit": "100m yuan"}))
-        if not parts:
-            return pd.DataFrame(columns=["year", "kind", "from", "to", "amount", "unit"])
-        return pd.concat(parts, ignore_index=True)
+            add("relocated_firms", nz // self.n, nz % self.n, cnt[nz], "firms")
+            add("relocated_capital", nz // self.n, nz % self.n, cap[nz], "100m yuan")
+        return {"year": np.full(sum(a.size for a in amount), self.year, dtype=np.int64),
+                "kind": np.concatenate(kinds), "from": np.concatenate(src).astype(np.int64),
+                "to": np.concatenate(dst).astype(np.int64), "amount": np.concatenate(amount),
+                "unit": np.concatenate(unit)}
 
     # ------------------------------------------------------------------ results
     def province_table(self) -> pd.DataFrame:
-        return pd.concat(self.province_records, ignore_index=True)
+        """Province-year table (one row per province and year)."""
+        recs = self.province_records
+        cols = {k: np.concatenate([r[k] for r in recs]) for k in recs[0]}
+        out = pd.DataFrame({"year": cols.pop("year"),
+                            "province": np.tile(np.array(self.province_names, dtype=object), len(recs)),
+                            "plate": np.tile(self.plates.astype(object), len(recs))})
+        return pd.concat([out, pd.DataFrame(cols)], axis=1)
 
     def national_table(self) -> pd.DataFrame:
         return pd.DataFrame(self.national_records)
 
     def flows_table(self) -> pd.DataFrame:
-        return pd.concat(self.flow_records, ignore_index=True)
+        """Link flows by year: kind, from, to, amount, unit (accounts: provinces, central,
+        private)."""
+        labels = np.array([*self.province_names, "central", "private"], dtype=object)
+        recs = self.flow_records
+        cols = {k: np.concatenate([r[k] for r in recs]) for k in recs[0]}
+        cols["from"] = labels[cols["from"]]
+        cols["to"] = labels[cols["to"]]
+        return pd.DataFrame(cols)
 
     def plate_table(self) -> pd.DataFrame:
         p = self.province_table()

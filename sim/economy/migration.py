@@ -48,24 +48,81 @@ def move_rate(v: np.ndarray, population: np.ndarray) -> float:
     return float((population * (1.0 - np.diag(p))).sum() / population.sum())
 
 
-def calibrate_move_cost(target_rate: float, population: np.ndarray, **kwargs: object) -> float:
-    """General moving cost c_0 such that the expected gross move rate equals ``target_rate``
-    (bisection; the rate falls monotonically in c_0)."""
-    lo, hi = -50.0, 50.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        rate = move_rate(utilities(move_cost=mid, **kwargs), population)  # type: ignore[arg-type]
-        if rate > target_rate:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-12:
-            break
-    return 0.5 * (lo + hi)
-
-
 def draw_flows(population: np.ndarray, probabilities: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
     """Integer flow matrix M (origin × destination; diagonal = stayers); rows sum to population."""
     p = probabilities / probabilities.sum(axis=1, keepdims=True)
     return rng.multinomial(population.astype(np.int64), p)
+
+
+def target_net_migration(pop_start: np.ndarray, pop_then: np.ndarray, pop_now: np.ndarray,
+                         years: int) -> np.ndarray:
+    """Annual net migration (persons) implied by recent population growth.
+
+    With one national natural rate, a province's net migration rate is its annual population
+    growth minus the national growth: ``m_i = (P_now/P_then)^(1/years) − (ΣP_now/ΣP_then)^(1/years)``;
+    applied to ``pop_start`` and centred so that the flows sum to zero.
+    """
+    g = (pop_now / pop_then) ** (1.0 / years) - (pop_now.sum() / pop_then.sum()) ** (1.0 / years)
+    net = g * pop_start
+    return net - pop_start * net.sum() / pop_start.sum()
+
+
+def expected_net(v: np.ndarray, population: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected (inflow, outflow, net) by province for utilities ``v``."""
+    p = choice_probabilities(v)
+    flows = population[:, None] * p
+    np.fill_diagonal(flows, 0.0)
+    inflow = flows.sum(axis=0)
+    outflow = flows.sum(axis=1)
+    return inflow, outflow, inflow - outflow
+
+
+def calibrate_amenities(target_net: np.ndarray, target_rate: float, population: np.ndarray,
+                        tol: float = 1e-10, max_outer: int = 200, **kwargs: object
+                        ) -> tuple[float, np.ndarray]:
+    """Moving cost c_0 and destination amenities ξ_j such that, in the start year, the expected
+    gross move rate is ``target_rate`` and expected net migration is ``target_net``.
+
+    ξ_j enters the utility of living in j for stayers and newcomers alike (amenities and local
+    settlement rules not captured by the hukou cost); it is backed out as in spatial-equilibrium
+    calibrations (e.g. Tombe & Zhu 2019). With ``x_j = e^(ξ_j)`` the expected population after
+    migration is ``x_j Σ_i L_i e^(u_ij) / D_i(x)``, ``D_i = Σ_k x_k e^(u_ik)``, so ξ solves the
+    contraction ``x_j ← (L_j + target_j) / Σ_i L_i e^(u_ij)/D_i(x)``; c_0 is found by bisection
+    given ξ, and the two are alternated until both hold. ξ is normalised to mean zero.
+    """
+    from sim.economy.production import anderson_fixed_point
+
+    n = population.size
+    off = 1.0 - np.eye(n)
+    u0 = utilities(move_cost=0.0, **kwargs)  # type: ignore[arg-type]
+    desired = population + target_net
+    log_x = np.zeros(n)
+    c0 = 0.0
+    for _ in range(max_outer):
+        u = u0 - c0 * off
+        e = np.exp(u - u.max(axis=1, keepdims=True))
+
+        def contraction(lx: np.ndarray, e: np.ndarray = e) -> np.ndarray:
+            x = np.exp(lx - lx.max())
+            reach = (population / (e @ x)) @ e
+            new = np.log(desired / reach)
+            return new - new.mean()
+
+        log_x, _ = anderson_fixed_point(contraction, log_x, tol=tol, max_iter=10_000, damping=1.0)
+        c0_new = _bisect_cost(u0 + log_x[None, :], population, target_rate)
+        if abs(c0_new - c0) < tol:
+            c0 = c0_new
+            break
+        c0 = c0_new
+    return c0, log_x
+
+
+def _bisect_cost(base: np.ndarray, population: np.ndarray, target_rate: float) -> float:
+    """Moving cost c_0 at which the expected gross move rate is ``target_rate`` (Brent's method;
+    the rate falls monotonically in c_0)."""
+    from scipy.optimize import brentq
+
+    off = 1.0 - np.eye(population.size)
+    return float(brentq(lambda c: move_rate(base - c * off, population) - target_rate, -60.0, 60.0,
+                        xtol=1e-13))

@@ -68,6 +68,39 @@ def supply(tfp: np.ndarray, eff_capital: np.ndarray, alpha: np.ndarray, prices: 
     return labour, quantity
 
 
+def anderson_fixed_point(g, x0: np.ndarray, tol: float, max_iter: int, damping: float = 0.5,
+                         memory: int = 6) -> tuple[np.ndarray, int]:
+    """Solve x = g(x) by Anderson acceleration (Walker & Ni 2011) with damping.
+
+    Falls back to the damped step when the least-squares system is ill-conditioned. Returns
+    (x, iterations); raises RuntimeError without convergence in ``max_iter`` iterations.
+    """
+    shape = x0.shape
+    x = x0.ravel().copy()
+    xs: list[np.ndarray] = []
+    fs: list[np.ndarray] = []
+    for it in range(1, max_iter + 1):
+        gx = g(x.reshape(shape)).ravel()
+        f = gx - x
+        if np.max(np.abs(f)) < tol:
+            return gx.reshape(shape), it
+        xs.append(x.copy())
+        fs.append(f)
+        if len(xs) > memory + 1:
+            xs.pop(0)
+            fs.pop(0)
+        x_next = x + damping * f
+        if len(xs) > 1:
+            dX = np.diff(np.array(xs), axis=0).T
+            dF = np.diff(np.array(fs), axis=0).T
+            gamma, *_ = np.linalg.lstsq(dF, f, rcond=1e-10)
+            cand = x + damping * f - (dX + damping * dF) @ gamma
+            if np.all(np.isfinite(cand)) and np.max(np.abs(cand - x)) < 1.0:
+                x_next = cand
+        x = x_next
+    raise RuntimeError(f"goods-market equilibrium did not converge in {max_iter} iterations")
+
+
 def solve_equilibrium(
     tfp: np.ndarray,
     eff_capital: np.ndarray,
@@ -97,27 +130,31 @@ def solve_equilibrium(
     if external_demand is not None:
         # Foreign demand for a province's varieties enters its market access directly.
         ext_ces = external_demand[:, ces]
-    p = p0.copy()
     w = w0.copy()
     n_b = varieties[:, ces] * shifter
-    for it in range(1, max_iter + 1):
+
+    def update(log_p: np.ndarray) -> np.ndarray:
+        """G(log p): prices that clear the goods markets at the labour-market outcome of p,
+        normalised so that the national GDP deflator is 1."""
+        nonlocal w
+        p = np.exp(log_p)
         c = eff_capital * ((1.0 - alpha) * p * tfp) ** (1.0 / alpha)
         w = solve_wages(c, alpha, employment, w)
-        labour, q = supply(tfp, eff_capital, alpha, p, w)
+        _, q = supply(tfp, eff_capital, alpha, p, w)
         income = (p * q).sum(axis=1)
         p_new, expenditure = trade.update_prices(q, varieties, shifter, exp_share, income, tau_1ms,
                                                   sigma, external_demand)
-        p_ces, P, MA = trade.ces_prices(p[:, ces], q[:, ces], n_b, expenditure[:, ces], tau_1ms,
-                                        sigma, ext_ces)
+        p_ces, _, _ = trade.ces_prices(p[:, ces], q[:, ces], n_b, expenditure[:, ces], tau_1ms,
+                                       sigma, ext_ces)
         p_new[:, ces] = p_ces
-        log_step = np.log(p_new) - np.log(p)
-        p = np.exp(np.log(p) + damping * log_step)
-        q_real = q.sum()
-        p *= q_real / (p * q).sum()
-        if np.max(np.abs(log_step)) < tol:
-            break
-    else:
-        raise RuntimeError(f"goods-market equilibrium did not converge in {max_iter} iterations")
+        # Empty cells (no firms) keep their price; they produce and sell nothing.
+        p_new = np.where(q > 0, p_new, p)
+        p_new *= q.sum() / (p_new * q).sum()
+        return np.log(p_new)
+
+    log_p, iterations = anderson_fixed_point(update, np.log(p0), tol=tol, max_iter=max_iter,
+                                             damping=damping)
+    p = np.exp(log_p)
     c = eff_capital * ((1.0 - alpha) * p * tfp) ** (1.0 / alpha)
     w = solve_wages(c, alpha, employment, w)
     labour, q = supply(tfp, eff_capital, alpha, p, w)
@@ -125,4 +162,4 @@ def solve_equilibrium(
     income = (p * q).sum(axis=1)
     MA = trade.market_access(exp_share[:, ces] * income[:, None], P, tau_1ms, sigma)
     return Equilibrium(prices=p, wages=w, quantity=q, labour=labour, value_added=p * q,
-                       ces_price_index=P, market_access=MA, iterations=it)
+                       ces_price_index=P, market_access=MA, iterations=iterations)
