@@ -74,7 +74,8 @@ def run_scenario(
         **params: flat overrides (``n_firms=500``, ``migration__hukou_cost=1.0``).
 
     Returns the run model (``model.wall_time_s`` holds the seconds the simulation took). Raises
-    :class:`~sim.config.ConfigError` or :class:`~sim.data.loader.DataError` on bad input.
+    :class:`~sim.config.ConfigError` or :class:`~sim.data.loader.DataError` on bad input and
+    :class:`~sim.io.OutputError` if ``out_dir`` exists and is not a previous output folder.
     """
     from sim.config import Scenario, from_flat, load_config
     from sim.model import RegionalModel
@@ -87,6 +88,10 @@ def run_scenario(
         scenario = load_config(config, overrides=list(overrides), seed=seed)
     if params:
         scenario = from_flat(params, base=scenario)
+    if out_dir is not None:  # refuse an unusable output folder before the run, not after
+        from sim.io.results import check_out_dir
+
+        check_out_dir(out_dir)
     start = time.perf_counter()
     model = RegionalModel(scenario, data=data)
     model.run()

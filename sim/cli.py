@@ -140,7 +140,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     figures = config.output.figures and not args.no_figures
     firm_tables = config.output.firm_tables or args.firm_tables
     start = time.perf_counter()
-    model = RegionalModel(config, data=data)
+    try:
+        model = RegionalModel(config, data=data)
+    except (ConfigError, DataError) as exc:  # e.g. a national figure the scenario needs
+        _err(exc)
+        return EXIT_USAGE
     with _progress(config.end_year - model.year, config.name, args.quiet) as bar:
         while model.year < config.end_year:
             model.step()

@@ -496,7 +496,6 @@ class RegionalModel(mesa.Model):
         inv_left = investment.copy()
         rho = cfg.production.firm_productivity_persistence
         sd_stat = cfg.production.firm_productivity_shock_sd / np.sqrt(max(1.0 - rho**2, 1e-6))
-        x_f, x_cell = self.effective_capital()
         # entrants first take their capital out of the destination's investment
         entrant_slots = relocation.enter_firms(
             f, n_exit_by_sector, profit, fc.home_entry_share, entry_cost, fc.relocation_horizon_years,
@@ -504,6 +503,7 @@ class RegionalModel(mesa.Model):
         entrant_capital = f.capital[entrant_slots].copy()
         f.capital[entrant_slots] = 0.0
         f.alive[entrant_slots] = False  # keep entrants out of the incumbents' investment
+        x_f, x_cell = self.effective_capital()
         capital_mod.invest_in_firms(f, inv_left, capital_income_cell, x_f, x_cell,
                                     cfg.capital.depreciation)
         f.alive[entrant_slots] = True
@@ -531,7 +531,7 @@ class RegionalModel(mesa.Model):
         speed = tc.catch_up_speed * (1.0 + tc.link_diffusion_bonus * links)
         self.tfp = technology.tfp_update(self.tfp, growth, speed)
         p = self.config.production
-        technology.firm_productivity_update(self.firms.log_a, self.firms.alive,
+        technology.firm_productivity_update(self.firms, self.alpha,
                                             p.firm_productivity_persistence,
                                             p.firm_productivity_shock_sd, self.rng)
 

@@ -374,7 +374,7 @@ class Firms(Section):
         description="Base exit hazard; firms with the lowest profitability in their sector exit first.",
     )
     location_noise: float = param(
-        1.0, unit="scale of Gumbel location tastes, years of value added", ge=0.0, le=10.0,
+        0.3, unit="scale of Gumbel location tastes, years of value added", ge=0.0, le=10.0,
         source="assumption",
         description="Idiosyncratic location preferences of relocating and entering firms (logit).",
     )

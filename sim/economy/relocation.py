@@ -7,7 +7,8 @@ where ``π_js`` is value added per unit of effective capital in (j, s), ``c`` th
 ``b`` the market-access barrier for out-of-province firms (§7 unified negative list, a lever) and
 ``x_ij`` destination-specific costs set by mechanisms (transfer zones and cooperation parks lower
 them, ecological bans make them prohibitive). Idiosyncratic location tastes (Gumbel, scale
-``location_noise``) make the choice a logit. Movers take their capital and varieties with them
+``location_noise``) make the choice a logit; staying carries the nest adjustment ν·ln(n−1) so that
+the number of provinces does not by itself inflate moves. Movers take their capital and varieties with them
 and lose ``c + b + x_ij`` years of value added from their capital.
 
 Exit hazards are the base exit rate scaled by relative profitability (the least profitable
@@ -58,7 +59,11 @@ def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
     gain = horizon * (profit[:, sector].T / pi_o[:, None] - 1.0) - cost[origin]
     if allowed is not None:
         gain = np.where(allowed[sector], gain, -np.inf)
-    gain[np.arange(k), origin] = 0.0
+    n_dest = profit.shape[0]
+    # Staying is one option against n−1 destinations: the nest adjustment ν·ln(n−1) makes the
+    # probability of moving, when every destination offers the same gain g, equal to
+    # 1 / (1 + e^(−g/ν)) whatever the number of provinces.
+    gain[np.arange(k), origin] = noise * np.log(max(n_dest - 1, 1))
     if noise > 0:
         gain = gain + noise * rng.gumbel(size=gain.shape)
     return np.argmax(gain, axis=1).astype(origin.dtype)

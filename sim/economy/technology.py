@@ -4,12 +4,18 @@ Province TFP follows ``Δ ln A_i = g(t) + λ_i (ln A* − ln A_i)`` where the fr
 highest provincial TFP, ``g(t)`` the frontier growth rate (linear from its 2020 to its 2050 value)
 and ``λ_i = λ (1 + bonus · links_i)`` the catch-up speed, raised by cooperation links and cluster
 integration (mechanisms set ``links_i``). Firm productivity follows a log AR(1) around the
-province-sector level with shocks drawn from the model's generator.
+province-sector level with shocks drawn from the model's generator. The shocks are idiosyncratic:
+they are re-centred within each province-sector so that its effective capital
+``X_is = Σ_f k_f a_f^(1/α_s)`` is unchanged, i.e. they reallocate activity among the firms of a
+cell (which matters for exit and relocation) without adding small-sample noise to provincial
+aggregates.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from sim.economy.firms import FirmTable
 
 
 def tfp_update(tfp: np.ndarray, growth: float, speed: np.ndarray) -> np.ndarray:
@@ -19,9 +25,14 @@ def tfp_update(tfp: np.ndarray, growth: float, speed: np.ndarray) -> np.ndarray:
     return np.exp(log_a + growth + speed * gap)
 
 
-def firm_productivity_update(log_a: np.ndarray, alive: np.ndarray, persistence: float,
+def firm_productivity_update(firms: FirmTable, alpha: np.ndarray, persistence: float,
                              shock_sd: float, rng: np.random.Generator) -> None:
-    """In-place AR(1) update of alive firms' log productivity."""
-    shocks = rng.normal(0.0, shock_sd, log_a.size)
-    np.multiply(log_a, persistence, out=log_a)
-    log_a += np.where(alive, shocks, 0.0)
+    """In-place AR(1) update of alive firms' log productivity, re-centred within each cell."""
+    inv_alpha = 1.0 / alpha[firms.sector]
+    x_before = firms.cell_sum(firms.capital * np.exp(firms.log_a * inv_alpha)).ravel()
+    shocks = rng.normal(0.0, shock_sd, firms.capacity)
+    np.multiply(firms.log_a, persistence, out=firms.log_a)
+    firms.log_a += np.where(firms.alive, shocks, 0.0)
+    x_after = firms.cell_sum(firms.capital * np.exp(firms.log_a * inv_alpha)).ravel()
+    ratio = np.divide(x_before, x_after, out=np.ones_like(x_before), where=x_after > 0)
+    firms.log_a += alpha[firms.sector] * np.log(ratio)[firms.cell]

@@ -26,8 +26,9 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import PolyCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 __all__ = [
     "DPI",
@@ -44,11 +45,12 @@ MAP_ASPECT = 1.2  # ≈ 1 / cos(35°N): degrees of latitude vs longitude in mid-
 PLATE_ORDER = ("East", "Central", "West", "Northeast")
 PLATE_COLOURS = {"East": "#1f77b4", "Central": "#ff7f0e", "West": "#2ca02c", "Northeast": "#d62728"}
 FIGURES: tuple[str, ...] = ("gdp_map.png", "theil_decomposition.png", "population_shares.png")
+_NICE_TICKS = [m * 10.0**e for e in range(0, 5) for m in (1, 1.5, 2, 3, 5, 7)]
 _METADATA = {"Software": None}  # no version string in the PNG: same pixels, same bytes
 
 
 def _new_figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=DPI)
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
@@ -113,24 +115,26 @@ def gdp_map(
         for y, frame in province_year[province_year["year"].isin(panels)].groupby("year")
     }
     all_values = np.array([v for y in panels for v in values[y].values()], dtype=float) / 1e3
-    finite = all_values[np.isfinite(all_values)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    finite = all_values[np.isfinite(all_values) & (all_values > 0)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 10.0)
     if hi <= lo:
-        hi = lo + 1.0
-    norm = Normalize(vmin=lo, vmax=hi)
+        hi = lo * 1.1
+    # GDP per capita spans a factor of ~5 and grows: a log scale keeps both panels readable.
+    norm: Normalize = LogNorm(vmin=lo, vmax=hi)
     cmap = matplotlib.colormaps["viridis"]
     shapes = province_shapes(geojson)
     lon = np.concatenate([s[2][:, 0] for s in shapes]) if shapes else np.array([70.0, 136.0])
     lat = np.concatenate([s[2][:, 1] for s in shapes]) if shapes else np.array([17.0, 54.0])
 
-    fig = _new_figure(6.0 * len(panels) + 1.2, 5.4)
+    fig = _new_figure(5.6 * len(panels) + 1.0, 4.3)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, year in zip(axes, panels, strict=True):
         v = values[year]
-        colours = [
-            cmap(norm(v[name] / 1e3)) if np.isfinite(v.get(name, np.nan)) else (0.85, 0.85, 0.85, 1.0)
-            for name, _, _ in shapes
-        ]
+        vals = np.array([v.get(name, np.nan) for name, _, _ in shapes], dtype=float) / 1e3
+        known = np.isfinite(vals) & (vals > 0)
+        colours = np.tile([0.85, 0.85, 0.85, 1.0], (len(shapes), 1))  # grey: no value
+        if known.any():
+            colours[known] = cmap(norm(vals[known]))
         coll = PolyCollection([s[2] for s in shapes], facecolors=colours, edgecolors="white",
                               linewidths=0.4)
         ax.add_collection(coll)
@@ -142,8 +146,12 @@ def gdp_map(
         ax.set_ylabel("latitude (°N)")
         ax.tick_params(labelsize=8)
     mappable = ScalarMappable(norm=norm, cmap=cmap)
-    bar = fig.colorbar(mappable, ax=list(axes), shrink=0.8, pad=0.02)
-    bar.set_label("GDP per capita, thousand yuan")
+    bar = fig.colorbar(mappable, ax=list(axes), shrink=0.9, pad=0.02)
+    bar.set_label("GDP per capita, thousand yuan (log scale)")
+    ticks = [t for t in _NICE_TICKS if lo <= t <= hi] or [lo, hi]
+    bar.set_ticks(ticks)
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
+    bar.ax.yaxis.set_minor_formatter(NullFormatter())
     return _save(fig, path)
 
 
@@ -163,8 +171,9 @@ def theil_decomposition(national_year: pd.DataFrame, path: str | os.PathLike[str
     top.plot(years, nat["theil_t"].to_numpy(float), color="black", lw=1.6, label="Theil T (total)")
     top.set_ylabel("Theil T index")
     top.set_title("Regional inequality of GDP per capita: Theil T decomposition")
-    top.set_ylim(bottom=0.0)
-    top.legend(loc="upper right", fontsize=8, frameon=False)
+    peak = float(np.nanmax(nat["theil_t"].to_numpy(float))) if len(nat) else 0.0
+    top.set_ylim(0.0, 1.3 * peak if np.isfinite(peak) and peak > 0 else None)  # room for the legend
+    top.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
     top.grid(alpha=0.3)
     bottom.plot(years, nat["cv"].to_numpy(float), color="#dd8452", lw=1.6,
                 label="coefficient of variation")
@@ -173,11 +182,10 @@ def theil_decomposition(national_year: pd.DataFrame, path: str | os.PathLike[str
     bottom.set_ylabel("index")
     bottom.set_xlabel("year")
     bottom.set_title("Dispersion of provincial GDP per capita")
-    bottom.legend(loc="upper right", fontsize=8, frameon=False)
+    bottom.legend(loc="best", fontsize=8, frameon=False)
     bottom.grid(alpha=0.3)
     if years.size > 1:
         bottom.set_xlim(float(years.min()), float(years.max()))
-    fig.tight_layout()
     return _save(fig, path)
 
 
@@ -204,7 +212,6 @@ def population_shares(plate_year: pd.DataFrame, path: str | os.PathLike[str]) ->
     ax.set_title("Population (solid) and GDP (dashed) shares of the four plates")
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
-    fig.tight_layout()
     return _save(fig, path)
 
 

@@ -12,9 +12,43 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+from pydantic import model_validator
+
+from sim.config.params import Section, param
 
 if TYPE_CHECKING:
     from sim.model import RegionalModel
+
+
+class MechanismSection(Section):
+    """Settings every mechanism shares: the switch, the dose and the years it acts.
+
+    A mechanism's own section subclasses this one and adds its parameters. ``intensity`` scales
+    what the mechanism does (its shares, payments or required abatement; 1 = the defaults of its
+    parameters); ``phase_in_years`` ramps the dose linearly from the start year.
+    """
+
+    enabled: bool = param(False, unit="switch", source="scenario choice",
+                          description="Whether the mechanism acts at all.")
+    intensity: float = param(
+        1.0, unit="multiple of the mechanism's default dose", ge=0.0, le=10.0,
+        source="scenario choice (1 = the parameters below as documented)",
+        description="Scales the mechanism's payments, shares or required abatement.",
+    )
+    start_year: int = param(2021, unit="year", ge=2021, le=2100, source="scenario choice",
+                            description="First year the mechanism acts (2021 is the first simulated "
+                            "year; the 2020 state is the data).")
+    end_year: int = param(2100, unit="year", ge=2021, le=2100, source="scenario choice",
+                          description="Last year the mechanism acts.")
+    phase_in_years: int = param(0, unit="years", ge=0, le=50, source="scenario choice",
+                                description="The dose rises linearly to ``intensity`` over these years "
+                                "from the start year (0 = full dose at once).")
+
+    @model_validator(mode="after")
+    def _years(self) -> MechanismSection:
+        if self.end_year < self.start_year:
+            raise ValueError(f"end_year {self.end_year} must not be before start_year {self.start_year}")
+        return self
 
 
 class Mechanism:
@@ -83,3 +117,16 @@ class Mechanism:
 
     def after_step(self) -> None:
         """After capital and technology: markets for rights (§9), monitoring (§27)."""
+
+    # --- optional hooks (not yet called by every model version; defaults change nothing) ------
+    def emissions(self, emissions: np.ndarray) -> np.ndarray:
+        """CO2 by province after the mechanism's abatement (cap-and-trade, §9), tonnes."""
+        return emissions
+
+    def province_outputs(self) -> dict[str, np.ndarray]:
+        """Extra columns of the province-year table (same keys every year)."""
+        return {}
+
+    def national_outputs(self) -> dict[str, float]:
+        """Extra columns of the national table (same keys every year)."""
+        return {}
