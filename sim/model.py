@@ -471,7 +471,7 @@ class RegionalModel(mesa.Model):
         capital_before = float(f.capital[f.alive].sum())
         mv_from, mv_to, mv_sec, mv_cap, loss = relocation.relocate(
             f, profit, x_f, fc.relocation_review_share, cost, fc.relocation_horizon_years,
-            fc.location_noise, rng, allowed)
+            fc.location_noise, rng, allowed, value_added_per_eff_capital=self._raw_profitability())
         x_f, x_cell = self.effective_capital()
         exited, liquidated = relocation.exit_firms(f, profit, x_f, fc.exit_rate,
                                                    cfg.capital.depreciation, rng)

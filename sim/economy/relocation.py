@@ -71,10 +71,15 @@ def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
 
 def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
              review_share: float, cost: np.ndarray, horizon: float, noise: float,
-             rng: np.random.Generator, allowed: np.ndarray | None = None
+             rng: np.random.Generator, allowed: np.ndarray | None = None,
+             value_added_per_eff_capital: np.ndarray | None = None,
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """Move reviewing firms whose best location is elsewhere. Returns (from, to, sector,
-    capital moved, capital lost)."""
+    capital moved, capital lost).
+
+    ``profit`` is the (wedge-corrected) profitability index the decision compares;
+    ``value_added_per_eff_capital`` (defaults to ``profit``) converts the cost, in years of the
+    firm's value added, into capital lost."""
     review = firms.alive & (rng.random(firms.capacity) < review_share)
     idx = np.flatnonzero(review)
     origin = firms.province[idx].astype(np.int64)
@@ -84,7 +89,8 @@ def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
     movers = firms.keep_cells_occupied(idx[moving])
     keep = np.isin(idx, movers)
     idx, origin, dest, sector = idx[keep], origin[keep], dest[keep], sector[keep]
-    va = profit[origin, sector] * eff_capital_firm[idx]
+    va_rate = profit if value_added_per_eff_capital is None else value_added_per_eff_capital
+    va = va_rate[origin, sector] * eff_capital_firm[idx]
     loss = np.minimum(cost[origin, dest] * va, 0.5 * firms.capital[idx])
     firms.capital[idx] -= loss
     firms.province[idx] = dest

@@ -6,7 +6,7 @@ and ``λ_i = λ (1 + bonus · links_i)`` the catch-up speed, raised by cooperati
 integration (mechanisms set ``links_i``). Firm productivity follows a log AR(1) around the
 province-sector level with shocks drawn from the model's generator. The shocks are idiosyncratic:
 they are re-centred within each province-sector so that its effective capital
-``X_is = Σ_f k_f a_f^(1/α_s)`` is unchanged, i.e. they reallocate activity among the firms of a
+``X_is = Σ_f k_f a_f^(1/α_s)`` equals its expectation given the AR(1) mean reversion, i.e. they reallocate activity among the firms of a
 cell (which matters for exit and relocation) without adding small-sample noise to provincial
 aggregates.
 """
@@ -29,10 +29,12 @@ def firm_productivity_update(firms: FirmTable, alpha: np.ndarray, persistence: f
                              shock_sd: float, rng: np.random.Generator) -> None:
     """In-place AR(1) update of alive firms' log productivity, re-centred within each cell."""
     inv_alpha = 1.0 / alpha[firms.sector]
-    x_before = firms.cell_sum(firms.capital * np.exp(firms.log_a * inv_alpha)).ravel()
-    shocks = rng.normal(0.0, shock_sd, firms.capacity)
     np.multiply(firms.log_a, persistence, out=firms.log_a)
+    # Expected effective capital after the shock: E[e^(ε/α)] = e^(σ²/2α²) per firm.
+    lift = np.exp(0.5 * (shock_sd * inv_alpha) ** 2)
+    x_expected = firms.cell_sum(firms.capital * np.exp(firms.log_a * inv_alpha) * lift).ravel()
+    shocks = rng.normal(0.0, shock_sd, firms.capacity)
     firms.log_a += np.where(firms.alive, shocks, 0.0)
     x_after = firms.cell_sum(firms.capital * np.exp(firms.log_a * inv_alpha)).ravel()
-    ratio = np.divide(x_before, x_after, out=np.ones_like(x_before), where=x_after > 0)
+    ratio = np.divide(x_expected, x_after, out=np.ones_like(x_expected), where=x_after > 0)
     firms.log_a += alpha[firms.sector] * np.log(ratio)[firms.cell]
