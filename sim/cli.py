@@ -67,6 +67,11 @@ def _err(message: object) -> None:
 # ------------------------------------------------------------------------------------ regsim run
 
 
+# Heavy sub-commands are imported only when the parser is built.
+SUBCOMMANDS["bench"] = "sim.bench:add_parser"
+SUBCOMMANDS["viz"] = "sim.viz.launch:add_parser"
+
+
 @subcommand("run")
 def _register_run(subparsers: Any) -> None:
     p = subparsers.add_parser(

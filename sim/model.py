@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import mesa
+from mesa.agentset import AgentSet
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -102,6 +103,8 @@ class RegionalModel(mesa.Model):
         self.population_start = cal.population.copy()
         self.employment_start = cal.employment.copy()
         self.tfp = cal.tfp_province.copy()
+        gap0 = np.log(self.tfp.max()) - np.log(self.tfp)
+        self.persistent_tfp_gap = (1.0 - config.technology.closable_gap_share) * gap0
         self.tfp_relative = cal.tfp_sector_relative
         self.exp_share = cal.exp_share
         self.shifter = cal.shifter
@@ -233,13 +236,13 @@ class RegionalModel(mesa.Model):
                         g.add_edge(a, b, kind="cluster", cluster=c)
         return g
 
-    def firm_agents(self, n: int) -> mesa.AgentSet:
+    def firm_agents(self, n: int) -> AgentSet:
         """Make Mesa ``Firm`` views for a random sample of ``n`` alive firms (model's generator)."""
         alive = np.flatnonzero(self.firms.alive)
         slots = self.rng.choice(alive, size=min(n, alive.size), replace=False)
         views = [Firm(self, int(s)) for s in np.sort(slots)]
         self.firm_views.extend(views)
-        return mesa.AgentSet(views, random=self.random)
+        return AgentSet(views, random=self.random)
 
     def _trade_costs(self) -> np.ndarray:
         barrier = cluster_barrier_matrix(self.data, self.config, self.year,
@@ -475,6 +478,8 @@ class RegionalModel(mesa.Model):
         x_f, x_cell = self.effective_capital()
         exited, liquidated = relocation.exit_firms(f, profit, x_f, fc.exit_rate,
                                                    cfg.capital.depreciation, rng)
+        exit_by_province = np.bincount(f.province[exited], minlength=self.n)
+        n_exit_by_sector = np.bincount(f.sector[exited], minlength=N_SECTORS)
         # Saving and investment.
         saving = self.investment_rate() * self.gdp
         capital_income_cell = self.alpha * eq.value_added
@@ -485,7 +490,6 @@ class RegionalModel(mesa.Model):
             self.return_wedge) + liquidated
         self.capital_inflow = investment - liquidated - saving
         # Incumbents depreciate and invest; entrants are financed from what is left.
-        n_exit_by_sector = np.bincount(f.sector[exited], minlength=N_SECTORS)
         sector_capital = np.bincount(f.sector[f.alive], weights=f.capital[f.alive], minlength=N_SECTORS)
         sector_count = np.maximum(np.bincount(f.sector[f.alive], minlength=N_SECTORS), 1)
         entry_size = fc.entry_size * sector_capital / sector_count
@@ -512,7 +516,7 @@ class RegionalModel(mesa.Model):
         self.firm_flows = relocation.FirmFlows(
             moved_from=mv_from, moved_to=mv_to, moved_sector=mv_sec, moved_capital=mv_cap,
             relocation_loss=loss, exits=int(exited.size), entries=int(entrant_slots.size),
-            exit_by_province=np.bincount(f.province[exited], minlength=self.n),
+            exit_by_province=exit_by_province,
             entry_by_province=np.bincount(f.province[entrant_slots], minlength=self.n),
             liquidated=liquidated)
         self.capital_check = {
@@ -529,7 +533,7 @@ class RegionalModel(mesa.Model):
         for m in self.mechanisms:
             links = m.catch_up_links(links)
         speed = tc.catch_up_speed * (1.0 + tc.link_diffusion_bonus * links)
-        self.tfp = technology.tfp_update(self.tfp, growth, speed)
+        self.tfp = technology.tfp_update(self.tfp, growth, speed, self.persistent_tfp_gap)
         p = self.config.production
         technology.firm_productivity_update(self.firms, self.alpha,
                                             p.firm_productivity_persistence,

@@ -98,7 +98,7 @@ def calibrate_amenities(target_net: np.ndarray, target_rate: float, population: 
     u0 = utilities(move_cost=0.0, **kwargs)  # type: ignore[arg-type]
     desired = population + target_net
     log_x = np.zeros(n)
-    c0 = 0.0
+    c0 = _bisect_cost(u0, population, target_rate)
     for _ in range(max_outer):
         u = u0 - c0 * off
         e = np.exp(u - u.max(axis=1, keepdims=True))
@@ -109,7 +109,8 @@ def calibrate_amenities(target_net: np.ndarray, target_rate: float, population: 
             new = np.log(desired / reach)
             return new - new.mean()
 
-        log_x, _ = anderson_fixed_point(contraction, log_x, tol=tol, max_iter=10_000, damping=1.0)
+        log_x, _ = anderson_fixed_point(contraction, log_x, tol=tol, max_iter=10_000, damping=1.0,
+                                        what="migration amenity calibration")
         c0_new = _bisect_cost(u0 + log_x[None, :], population, target_rate)
         if abs(c0_new - c0) < tol:
             c0 = c0_new

@@ -69,7 +69,8 @@ def supply(tfp: np.ndarray, eff_capital: np.ndarray, alpha: np.ndarray, prices: 
 
 
 def anderson_fixed_point(g, x0: np.ndarray, tol: float, max_iter: int, damping: float = 0.5,
-                         memory: int = 6) -> tuple[np.ndarray, int]:
+                         memory: int = 6, what: str = "goods-market equilibrium"
+                         ) -> tuple[np.ndarray, int]:
     """Solve x = g(x) by Anderson acceleration (Walker & Ni 2011) with damping.
 
     Falls back to the damped step when the least-squares system is ill-conditioned. Returns
@@ -98,7 +99,7 @@ def anderson_fixed_point(g, x0: np.ndarray, tol: float, max_iter: int, damping: 
             if np.all(np.isfinite(cand)) and np.max(np.abs(cand - x)) < 1.0:
                 x_next = cand
         x = x_next
-    raise RuntimeError(f"goods-market equilibrium did not converge in {max_iter} iterations")
+    raise RuntimeError(f"{what} did not converge in {max_iter} iterations")
 
 
 def solve_equilibrium(

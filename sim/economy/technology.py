@@ -1,7 +1,8 @@
 """Technology: frontier growth plus catch-up (DESIGN §2.8).
 
-Province TFP follows ``Δ ln A_i = g(t) + λ_i (ln A* − ln A_i)`` where the frontier ``A*`` is the
-highest provincial TFP, ``g(t)`` the frontier growth rate (linear from its 2020 to its 2050 value)
+Province TFP follows ``Δ ln A_i = g(t) + λ_i max(0, ln A* − ln A_i − (1−κ)·gap_i,2020)`` where the
+frontier ``A*`` is the highest provincial TFP, κ the closable share of the 2020 measured gap (the
+rest reflects persistent wedges: geography, misallocation; Hsieh & Klenow 2009), ``g(t)`` the frontier growth rate (linear from its 2020 to its 2050 value)
 and ``λ_i = λ (1 + bonus · links_i)`` the catch-up speed, raised by cooperation links and cluster
 integration (mechanisms set ``links_i``). Firm productivity follows a log AR(1) around the
 province-sector level with shocks drawn from the model's generator. The shocks are idiosyncratic:
@@ -18,10 +19,14 @@ import numpy as np
 from sim.economy.firms import FirmTable
 
 
-def tfp_update(tfp: np.ndarray, growth: float, speed: np.ndarray) -> np.ndarray:
-    """One year of frontier growth and catch-up."""
+def tfp_update(tfp: np.ndarray, growth: float, speed: np.ndarray,
+               persistent_gap: np.ndarray | float = 0.0) -> np.ndarray:
+    """One year of frontier growth and catch-up on the closable part of the gap.
+
+    ``persistent_gap`` is the part of each province's log TFP gap that does not close (measured
+    TFP includes wedges of geography and misallocation); catch-up acts on the rest."""
     log_a = np.log(tfp)
-    gap = log_a.max() - log_a
+    gap = np.maximum(log_a.max() - log_a - persistent_gap, 0.0)
     return np.exp(log_a + growth + speed * gap)
 
 
