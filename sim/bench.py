@@ -31,6 +31,7 @@ command exits 0 whatever they say. Memory is in MiB (``ru_maxrss`` is KiB on Lin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -139,6 +140,11 @@ def add_parser(subparsers: Any) -> None:
                    "the top functions by tottime to PATH")
     p.add_argument("--config", metavar="CONFIG", default=None,
                    help="scenario to measure (default: configs/baseline.yaml)")
+    p.add_argument("--end-year", type=int, default=None, metavar="YEAR",
+                   help="simulate to YEAR instead of the scenario's end year (quick checks)")
+    p.add_argument("--in-process", action="store_true",
+                   help="measure in this process instead of a fresh one per measurement "
+                   "(faster; peak memory is then this process's peak so far)")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
                    help="measure each size N times in fresh processes and keep the fastest")
     p.add_argument("--skip-process", action="store_true",
@@ -206,12 +212,13 @@ def _wrap_parts(model: Any) -> dict[str, list[float]]:
         return wrapper
 
     for name in (*PROVINCE_METHODS, *FIRM_METHODS, *RECORD_METHODS):
-        if name == "_produce":
-            setattr(model, name, produce_wrapper(getattr(model, name)))
-        elif hasattr(model, name):
-            setattr(model, name, timed(name, getattr(model, name)))
-    model.effective_capital = aggregation(model.effective_capital)
-    model.firms.cell_sum = aggregation(model.firms.cell_sum)
+        if not hasattr(model, name):  # a renamed method is simply not reported
+            continue
+        wrap = produce_wrapper if name == "_produce" else (lambda f, n=name: timed(n, f))
+        setattr(model, name, wrap(getattr(model, name)))
+    for owner, name in ((model, "effective_capital"), (model.firms, "cell_sum")):
+        with contextlib.suppress(AttributeError):  # slotted class: stays in _produce
+            setattr(owner, name, aggregation(getattr(owner, name)))
     for i, m in enumerate(getattr(model, "mechanisms", [])):
         m.after_step = timed(f"mechanism_{i}_{type(m).__name__}", m.after_step)
     return times
@@ -255,27 +262,30 @@ def _child_regsim(spec: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     data = load_dataset()
     t_data = time.perf_counter() - t0
-    kw = {"n_firms": spec["n_firms"]} if spec.get("n_firms") else {}
+    kw: dict[str, Any] = {"n_firms": spec["n_firms"]} if spec.get("n_firms") else {}
+    if spec.get("end_year"):
+        kw["end_year"] = int(spec["end_year"])
     n_firms = int(spec.get("n_firms") or config.n_firms)
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     model = RegionalModel(config, data=data, **kw)
-    t_build = time.perf_counter() - t0
+    t_build, c_build = time.perf_counter() - t0, time.process_time() - c0
     times = _wrap_parts(model) if spec.get("parts", True) else {}
     step_times: list[float] = []
     perf = time.perf_counter
-    t0 = perf()
-    while model.year < config.end_year:  # RegionalModel.run(), one step at a time
+    c0, t0 = time.process_time(), perf()
+    end_year = model.config.end_year
+    while model.year < end_year:  # RegionalModel.run(), one step at a time
         t = perf()
         model.step()
         step_times.append(perf() - t)
-    t_run = perf() - t0
+    t_run, c_run = perf() - t0, time.process_time() - c0
     years = len(step_times)
     out: dict[str, Any] = {
         "n_firms": n_firms,
         "firms_alive_end": int(model.firms.n_alive),
         "firm_capacity_end": int(model.firms.capacity),
-        "start_year": int(config.start_year),
+        "start_year": int(model.config.start_year),
         "end_year": int(model.year),
         "years_stepped": years,
         "import_s": t_import,
@@ -283,6 +293,8 @@ def _child_regsim(spec: dict[str, Any]) -> dict[str, Any]:
         "build_s": t_build,
         "run_s": t_run,
         "total_s": t_build + t_run,
+        "build_cpu_s": c_build,
+        "run_cpu_s": c_run,
         "ns_per_firm_year": 1e9 * t_run / (n_firms * max(years, 1)),
         "step_ms_max": 1e3 * max(step_times, default=0.0),
         "rss_after_import_mb": rss_import,
@@ -306,7 +318,8 @@ def _child_regsim(spec: dict[str, Any]) -> dict[str, Any]:
         tracemalloc.start()
         t0 = perf()
         m2 = RegionalModel(config, data=data,
-                           **{**kw, "end_year": config.start_year + TRACEMALLOC_YEARS})
+                           **{**kw, "end_year": min(end_year,
+                                                    config.start_year + TRACEMALLOC_YEARS)})
         m2.run()
         _, peak = tracemalloc.get_traced_memory()
         snap = tracemalloc.take_snapshot().filter_traces(
@@ -314,7 +327,7 @@ def _child_regsim(spec: dict[str, Any]) -> dict[str, Any]:
         numpy_now = sum(s.size for s in snap.statistics("filename"))
         tracemalloc.stop()
         out["tracemalloc"] = {
-            "years": TRACEMALLOC_YEARS,
+            "years": m2.year - config.start_year,
             "peak_mb": peak / 2**20,
             "numpy_current_mb": numpy_now / 2**20,
             "seconds": perf() - t0,
@@ -391,7 +404,8 @@ def _child_profile(spec: dict[str, Any]) -> dict[str, Any]:
     Path(spec["path"]).parent.mkdir(parents=True, exist_ok=True)
     Path(spec["path"]).write_text(header + by_tottime + "\n## top 30 by cumulative time\n"
                                   + buf.getvalue())
-    top = [{"function": f"{Path(fn).name}:{line}({name})", "tottime_s": tt, "cumtime_s": ct,
+    top = [{"function": name if fn == "~" else f"{Path(fn).name}:{line}({name})",
+            "tottime_s": tt, "cumtime_s": ct,
             "calls": nc}
            for (fn, line, name), (_cc, nc, tt, ct, _callers) in
            sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:10]]
@@ -423,8 +437,17 @@ def _run_child(spec: dict[str, Any], timeout: float | None = 3600) -> dict[str, 
                        + " | ".join(tail))
 
 
-def _best_of(spec: dict[str, Any], repeat: int) -> dict[str, Any]:
-    runs = [_run_child(spec) for _ in range(max(repeat, 1))]
+def _measure(spec: dict[str, Any], in_process: bool = False) -> dict[str, Any]:
+    """One measurement: in a fresh interpreter, or here with ``in_process``."""
+    if not in_process:
+        return _run_child(spec)
+    result = _CHILDREN[spec["kind"]](json.loads(json.dumps(spec)))
+    result["in_process"] = True
+    return result
+
+
+def _best_of(spec: dict[str, Any], repeat: int, in_process: bool = False) -> dict[str, Any]:
+    runs = [_measure(spec, in_process) for _ in range(max(repeat, 1))]
     best = min(runs, key=lambda r: r.get("total_s", r.get("run_s", 0.0)))
     if len(runs) > 1:
         best["repeats"] = len(runs)
@@ -556,6 +579,14 @@ def _targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                        TARGETS["default_simulation_s"],
                        ds["total_s"] < TARGETS["default_simulation_s"], "s",
                        "first model in a fresh process; data loading and imports excluded"))
+    if report["scenario"].get("end_year_override"):
+        for t in out:
+            if t["name"] in ("time_1m_s", "default_simulation_s"):
+                t["status"], t["note"] = "n/a", "--end-year shortens the run"
+    if report.get("in_process"):
+        for t in out:
+            if t["name"] in ("memory_1m_mib", "default_simulation_s"):
+                t["status"], t["note"] = "n/a", "--in-process (no fresh process)"
     return out
 
 
@@ -591,7 +622,15 @@ def _machine() -> dict[str, Any]:
         "mesa": mesa_v,
         "regsim": getattr(sim, "__version__", "?"),
         "platform": platform.platform(),
+        "loadavg_start": _loadavg(),
     }
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _show_path(p: Path) -> str:
@@ -612,6 +651,17 @@ def _default_config() -> Path:
 # ------------------------------------------------------------------------------------ output
 
 
+def _load_text(m: dict[str, Any]) -> str:
+    """1-minute load average at start and end, with a warning when others share the CPUs."""
+    loads = [x[0] for x in (m.get("loadavg_start"), m.get("loadavg_end")) if x]
+    if not loads:
+        return "unknown"
+    text = " → ".join(f"{x:.2f}" for x in loads)
+    if max(loads) > 0.5 * (m.get("nproc") or 1):
+        text += " (busy machine: wall times include contention; see run_cpu_s in the JSON)"
+    return text
+
+
 def _f(x: Any, fmt: str = ".2f") -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
@@ -627,9 +677,10 @@ def format_table(report: dict[str, Any]) -> str:
         f"{sc['start_year']}–{sc['end_year']} ({sc['years_stepped']} steps after the "
         f"{sc['start_year']} build)",
         f"machine: {m['nproc']} CPU {m['cpu_model']}, Python {m['python']}, numpy {m['numpy']}, "
-        f"Mesa {m['mesa']}",
+        f"Mesa {m['mesa']}; load average {_load_text(m)}",
         "",
-        f"{'firms':>10} {'build s':>8} {'run s':>8} {'total s':>8} {'ns/firm-yr':>11} "
+        f"{'firms':>10} {'build s':>8} {'run s':>8} {'run CPU s':>9} {'total s':>8} "
+        f"{'ns/firm-yr':>11} "
         f"{'peak RSS MiB':>13} {'tracemalloc MiB':>16} {'province ms/step':>17} "
         f"{'firm ms/step':>13}",
     ]
@@ -637,8 +688,8 @@ def format_table(report: dict[str, Any]) -> str:
         tm = s.get("tracemalloc", {}).get("peak_mb")
         p = s.get("parts", {})
         lines.append(
-            f"{s['n_firms']:>10,} {s['build_s']:>8.2f} {s['run_s']:>8.2f} {s['total_s']:>8.2f} "
-            f"{s['ns_per_firm_year']:>11.0f} {s['peak_rss_mb']:>13.0f} {_f(tm, '.0f'):>16} "
+            f"{s['n_firms']:>10,} {s['build_s']:>8.2f} {s['run_s']:>8.2f} "
+            f"{_f(s.get('run_cpu_s'), '.2f'):>9} {s['total_s']:>8.2f} {s['ns_per_firm_year']:>11.0f} {s['peak_rss_mb']:>13.0f} {_f(tm, '.0f'):>16} "
             f"{_f(p.get('province_ms'), '.1f'):>17} {_f(p.get('firm_ms'), '.1f'):>13}")
     scl = report["scaling"]
     lines += [
@@ -676,7 +727,8 @@ def format_table(report: dict[str, Any]) -> str:
     ds = report["default_simulation"]
     lines += [
         "",
-        f"default simulation ({ds['n_firms']:,} firms, fresh process): imports {ds['import_s']:.2f} s, "
+        f"default simulation ({ds['n_firms']:,} firms, "
+        f"{'in this process' if ds.get('in_process') else 'fresh process'}): imports {ds['import_s']:.2f} s, "
         f"data {ds['data_s']:.2f} s, build {ds['build_s']:.2f} s, run {ds['run_s']:.2f} s "
         f"(build + run {ds['total_s']:.2f} s"
         + (f"; again warm {ds['warm_build_s'] + ds['warm_run_s']:.2f} s" if "warm_run_s" in ds
@@ -700,6 +752,19 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _profile_md(report: dict[str, Any]) -> list[str]:
+    pf = report.get("profile")
+    if not pf:
+        return []
+    out = [f"## Profile at {pf['n_firms']:,} firms (cProfile, top by tottime)", "",
+           f"Wall time under the profiler {pf['wall_s']:.1f} s; full listing in "
+           f"[`{Path(pf['path']).name}`]({Path(pf['path']).name}).", "",
+           "| function | tottime s | cumtime s | calls |", "|---|---:|---:|---:|"]
+    out += [f"| `{t['function']}` | {t['tottime_s']:.2f} | {t['cumtime_s']:.2f} | {t['calls']} |"
+            for t in pf["top"]]
+    return [*out, ""]
+
+
 def markdown_report(report: dict[str, Any]) -> str:
     """The report as a markdown page (for benchmarks/README.md)."""
     m = report["machine"]
@@ -715,7 +780,8 @@ def markdown_report(report: dict[str, Any]) -> str:
         "",
         f"Machine: {m['nproc']} CPUs, {m['cpu_model']}"
         + (f", {m['memory_gib']:.0f} GiB RAM" if m.get("memory_gib") else "")
-        + f"; Python {m['python']}, numpy {m['numpy']}, Mesa {m['mesa']}; {m['platform']}.",
+        + f"; Python {m['python']}, numpy {m['numpy']}, Mesa {m['mesa']}; {m['platform']}. "
+        f"Load average (1 min) during the run: {_load_text(m)}.",
         "",
         f"Scenario `{sc['config']}`, {sc['start_year']}–{sc['end_year']}: the {sc['start_year']} "
         f"build, then {sc['years_stepped']} yearly steps. Each size runs in a fresh process; "
@@ -724,14 +790,15 @@ def markdown_report(report: dict[str, Any]) -> str:
         f"{TRACEMALLOC_YEARS} years (Python objects and numpy buffers). Raw numbers: "
         "[`latest.json`](latest.json); profile: [`profile_1m.txt`](profile_1m.txt).",
         "",
-        "| firms | build s | run s | total s | ns/firm-year | peak RSS MiB | tracemalloc MiB | "
-        "province ms/step | firm ms/step |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| firms | build s | run s | run CPU s | total s | ns/firm-year | peak RSS MiB | "
+        "tracemalloc MiB | province ms/step | firm ms/step |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in report["sizes"]:
         p = s.get("parts", {})
         out.append(
-            f"| {s['n_firms']:,} | {s['build_s']:.2f} | {s['run_s']:.2f} | {s['total_s']:.2f} | "
+            f"| {s['n_firms']:,} | {s['build_s']:.2f} | {s['run_s']:.2f} | "
+            f"{_f(s.get('run_cpu_s'), '.2f')} | {s['total_s']:.2f} | "
             f"{s['ns_per_firm_year']:.0f} | {s['peak_rss_mb']:.0f} | "
             f"{_f(s.get('tracemalloc', {}).get('peak_mb'), '.0f')} | "
             f"{_f(p.get('province_ms'), '.1f')} | {_f(p.get('firm_ms'), '.1f')} |")
@@ -765,8 +832,9 @@ def markdown_report(report: dict[str, Any]) -> str:
     names = [*PROVINCE_METHODS, FIRM_AGGREGATION, *FIRM_METHODS, *RECORD_METHODS]
     for label, key in [*((f"`{n}`", n) for n in names),
                        ("**province level**", "province_ms"), ("**firm level**", "firm_ms"),
-                       ("records", "records_ms"), ("other (Mesa, ledger)", "other_ms"),
-                       ("**whole step**", "step_ms")]:
+                       ("records", "records_ms"),
+                       ("mechanisms (`after_step`)", "mechanisms_ms"),
+                       ("other (Mesa, ledger)", "other_ms"), ("**whole step**", "step_ms")]:
         cells = []
         for s in report["sizes"]:
             p = s.get("parts", {})
@@ -780,6 +848,7 @@ def markdown_report(report: dict[str, Any]) -> str:
         "level: `_invest_and_transfer_industry` (relocation, exit, entry, investment), "
         "`_technology` (productivity update) and the firm aggregation in `_produce`.",
         "",
+        *_profile_md(report),
         "## Targets",
         "",
         "| target | value | status |",
@@ -807,6 +876,8 @@ def run_bench(args: argparse.Namespace) -> int:
     agents, steps, side = (getattr(args, "boltzmann", None)
                            or (QUICK_BOLTZMANN if quick else FULL_BOLTZMANN))
     repeat = int(getattr(args, "repeat", 1) or 1)
+    in_process = bool(getattr(args, "in_process", False))
+    end_year = getattr(args, "end_year", None)
     cfg_arg = getattr(args, "config", None)
     config = Path(cfg_arg) if cfg_arg else _default_config()
     config_s = str(config.resolve())
@@ -818,25 +889,27 @@ def run_bench(args: argparse.Namespace) -> int:
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": quick,
+        "in_process": in_process,
         "machine": _machine(),
     }
     results = []
     for n in sizes:
         _log(f"baseline at {n:,} firms ...")
-        r = _best_of({"kind": "regsim", "config": config_s, "n_firms": n, "tracemalloc": True},
-                     repeat)
+        r = _best_of({"kind": "regsim", "config": config_s, "n_firms": n, "tracemalloc": True,
+                      "end_year": end_year}, repeat, in_process)
         _log(f"  build {r['build_s']:.2f} s, run {r['run_s']:.2f} s, "
              f"peak {r['peak_rss_mb']:.0f} MiB")
         results.append(r)
     report["scenario"] = {"config": _show_path(config), "start_year": results[0]["start_year"],
                           "end_year": results[0]["end_year"],
-                          "years_stepped": results[0]["years_stepped"]}
+                          "years_stepped": results[0]["years_stepped"],
+                          "end_year_override": end_year}
     report["sizes"] = results
     report["scaling"] = _scaling(results)
 
     _log(f"Mesa BoltzmannWealth {agents:,} agents × {steps} steps ...")
-    report["boltzmann"] = _run_child({"kind": "boltzmann", "agents": agents, "steps": steps,
-                                      "side": side})
+    report["boltzmann"] = _best_of({"kind": "boltzmann", "agents": agents, "steps": steps,
+                                    "side": side}, repeat, in_process)
     ref = results[-1]
     report["ratio"] = {
         "n_firms": ref["n_firms"],
@@ -848,7 +921,8 @@ def run_bench(args: argparse.Namespace) -> int:
 
     _log("default simulation ...")
     report["default_simulation"] = _best_of(
-        {"kind": "regsim", "config": config_s, "n_firms": None, "warm_repeat": True}, repeat)
+        {"kind": "regsim", "config": config_s, "n_firms": None, "warm_repeat": True,
+         "end_year": end_year}, repeat, in_process)
     if getattr(args, "skip_process", False):
         report["default_process"] = {"skipped": True,
                                      "command": f"regsim run {_show_path(config)} --out <tmp>",
@@ -862,6 +936,7 @@ def run_bench(args: argparse.Namespace) -> int:
         report["profile"] = _run_child({"kind": "profile", "config": config_s,
                                         "n_firms": sizes[-1], "path": str(Path(prof_path))})
     report["targets"] = _targets(report)
+    report["machine"]["loadavg_end"] = _loadavg()
 
     text = json.dumps(report, indent=2, default=float)
     json_path = getattr(args, "json_path", None)

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import mesa
-from mesa.agentset import AgentSet
 import networkx as nx
 import numpy as np
 import pandas as pd
+from mesa.agentset import AgentSet
 
 from sim import metrics
 from sim.agents import CityCluster, Firm, Province
@@ -540,12 +540,16 @@ class RegionalModel(mesa.Model):
                                             p.firm_productivity_shock_sd, self.rng)
 
     # ------------------------------------------------------------------ data collection
-    def emissions(self) -> np.ndarray:
+    def emissions(self, after_mechanisms: bool = True) -> np.ndarray:
         """CO2 by province, tonnes: sectoral intensity × output, scaled to 2020, falling with
         the carbon-intensity trend."""
         decline = self.config.production.carbon_intensity_decline
         trend = (1.0 - decline) ** (self.year - self.config.start_year)
-        return self.carbon_scale * trend * (self.equilibrium.quantity * CARBON_INTENSITY).sum(axis=1)
+        e = self.carbon_scale * trend * (self.equilibrium.quantity * CARBON_INTENSITY).sum(axis=1)
+        if after_mechanisms:
+            for m in self.mechanisms:
+                e = m.emissions(e)
+        return e
 
     def _collect_state(self) -> None:
         """Record the year's state (population at production time, GDP, fiscal, services)."""
@@ -580,6 +584,8 @@ class RegionalModel(mesa.Model):
         }
         for s, name in enumerate(SECTORS):
             prov[f"va_{name}_100m_yuan"] = eq.value_added[:, s]
+        for m in self.mechanisms:
+            prov.update(m.province_outputs())
         self.province_records.append(prov)
         nat: dict[str, float] = {
             "year": self.year,
@@ -598,6 +604,8 @@ class RegionalModel(mesa.Model):
                                            self.is_north, prefix="ps_"))
         nat.update(metrics.differentiation(consumption, pop, self.plates, self.is_north,
                                            prefix="cons_"))
+        for m in self.mechanisms:
+            nat.update(m.national_outputs())
         self.national = nat
         self.national_records.append(nat)
         self.datacollector.collect(self)

@@ -157,6 +157,10 @@ class Invariants:
         assert np.array_equal(nat["firms_end_of_year"] - nat["firms"],
                               nat["firm_entries"] - nat["firm_exits"])
         assert np.array_equal(nat["firms"].to_numpy()[1:], nat["firms_end_of_year"].to_numpy()[:-1])
+
+    @staticmethod
+    def firm_counts_by_province(model: Any) -> None:
+        """firms_{t+1} = firms_t + entries − exits + moved in − moved out, by province."""
         p = model.province_table()
         n = model.n
         cnt = p["firms"].to_numpy().reshape(-1, n)

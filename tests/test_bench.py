@@ -37,8 +37,8 @@ def test_fit_exponent():
 def quick_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     args = _parser().parse_args([
-        "bench", "--quick", "--sizes", "400,800,1600", "--boltzmann", "400,10",
-        "--skip-process", "--json", str(out / "latest.json"), "--markdown", str(out / "README.md"),
+        "bench", "--quick", "--sizes", "400,800,1600", "--boltzmann", "400,10", "--end-year",
+        "2024", "--in-process", "--skip-process", "--json", str(out / "latest.json"), "--markdown", str(out / "README.md"),
     ])
     assert bench.run_bench(args) == 0
     return json.loads((out / "latest.json").read_text()), (out / "README.md").read_text()
@@ -54,14 +54,14 @@ def test_report_structure(quick_report, capsys):
                 "scaling", "boltzmann", "ratio", "default_simulation", "default_process",
                 "targets"):
         assert key in report, key
-    assert report["quick"] is True
+    assert report["quick"] is True and report["in_process"] is True
     assert report["machine"]["nproc"] >= 1 and report["machine"]["numpy"]
     assert [s["n_firms"] for s in report["sizes"]] == [400, 800, 1600]
     years = report["scenario"]["years_stepped"]
-    assert years == report["scenario"]["end_year"] - report["scenario"]["start_year"] > 0
+    assert years == report["scenario"]["end_year"] - report["scenario"]["start_year"] == 4
     for s in report["sizes"]:
         for key in ("build_s", "run_s", "total_s", "ns_per_firm_year", "peak_rss_mb",
-                    "rss_after_import_mb", "import_s"):
+                    "rss_after_import_mb"):
             assert _positive(s[key]), (s["n_firms"], key, s[key])
         assert s["years_stepped"] == years
         assert s["total_s"] == pytest.approx(s["build_s"] + s["run_s"])
@@ -93,3 +93,14 @@ def test_table_printed(quick_report):
     report, _ = quick_report
     text = bench.format_table(report)
     assert "ns/firm-yr" in text and "targets" in text and "BoltzmannWealth" in text
+
+
+def test_fresh_process_measurement():
+    """The default path: one measurement in a fresh interpreter, peak RSS of that child."""
+    r = bench._run_child({"kind": "regsim", "config": str(bench._default_config()), "n_firms": 300,
+                          "end_year": 2022, "tracemalloc": True})
+    assert r["n_firms"] == 300 and r["years_stepped"] == 2 and "in_process" not in r
+    for key in ("import_s", "build_s", "run_s", "ns_per_firm_year", "peak_rss_mb"):
+        assert _positive(r[key]), key
+    assert r["peak_rss_mb"] >= r["rss_after_import_mb"]
+    assert set(r["parts"]["methods_ms"]) >= set(bench.PROVINCE_METHODS)

@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.config.params import Section, param
+from sim.mechanisms.config import Mechanisms
 
 SECTORS: tuple[str, ...] = (
     "agriculture",
@@ -404,9 +405,15 @@ class Technology(Section):
         description="Growth of the technology frontier in 2050 (linear in between).",
     )
     catch_up_speed: float = param(
-        0.008, unit="share of the log gap closed per year", ge=0.0, le=0.5,
-        source="assumption: with frontier_growth it gives a doubling of real GDP per capita 2020–2035; the 2% of Barro & Sala-i-Martin (1992) is income convergence, of which TFP catch-up is a part",
-        description="Speed at which provincial TFP closes its log gap to the frontier.",
+        0.02, unit="share of the closable log gap closed per year", ge=0.0, le=0.5,
+        source="Barro & Sala-i-Martin 1992: ~2% convergence per year",
+        description="Speed at which provincial TFP closes the closable part of its log gap to the frontier.",
+    )
+    closable_gap_share: float = param(
+        0.3, unit="share of the 2020 log TFP gap", ge=0.0, le=1.0,
+        source="assumption: measured TFP gaps include persistent wedges (geography, misallocation; "
+        "Hsieh & Klenow 2009); only this share is technology that can be caught up",
+        description="Part of each province's 2020 measured TFP gap to the frontier that catch-up can close.",
     )
     link_diffusion_bonus: float = param(
         0.5, unit="relative increase of catch-up speed per cooperation link", ge=0.0, le=5.0,
@@ -472,6 +479,9 @@ class Scenario(Section):
     firms: Firms = Field(default_factory=Firms)
     technology: Technology = Field(default_factory=Technology)
     clusters: Clusters = Field(default_factory=Clusters)
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms, description="The guideline's "
+        "coordination mechanisms (DESIGN §3), each with enabled, intensity, start_year, end_year, "
+        "phase_in_years and its own parameters; all off by default (docs/mechanisms.md).")
     output: Output = Field(default_factory=Output)
 
     @model_validator(mode="after")

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+# The scenario schema imports sim.mechanisms.config, which imports the mechanism modules: load the
+# config package first so that importing this package first cannot enter the cycle half-way.
+import sim.config  # noqa: F401
 from sim.mechanisms.base import Mechanism
+from sim.mechanisms.carbon_market import CarbonMarket
+from sim.mechanisms.counterpart_support import CounterpartSupport
+from sim.mechanisms.eco_compensation import EcoCompensation
+from sim.mechanisms.water_rights import WaterRights
 
 if TYPE_CHECKING:
     from sim.model import RegionalModel
 
-#: Registered mechanism classes, in the order their hooks run.
-REGISTRY: list[type[Mechanism]] = []
+#: Registered mechanism classes, in the order their hooks run (money flows first, markets last).
+REGISTRY: list[type[Mechanism]] = [CounterpartSupport, EcoCompensation, CarbonMarket, WaterRights]
 
 
 def build_mechanisms(model: RegionalModel) -> list[Mechanism]:

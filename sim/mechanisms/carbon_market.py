@@ -73,7 +73,7 @@ class CarbonMarket(RightsMarket):
         m = self.model
         if self._cleared_year == m.year:  # the model's emissions() already applies the market
             return self.history[-1]["baseline"]  # type: ignore[return-value]
-        return np.asarray(m.emissions(), dtype=float).copy()
+        return np.asarray(m.emissions(after_mechanisms=False), dtype=float).copy()
 
     def emissions(self, emissions: np.ndarray) -> np.ndarray:
         if self._cleared_year == self.model.year:

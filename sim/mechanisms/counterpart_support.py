@@ -22,7 +22,8 @@ Along the real pairings of ``sim/data/links.csv`` (from = donor, to = recipient)
   added (floored at zero).
 * **Technology diffusion** (§14 exchange of cadres and technical personnel): every recipient gets
   ``dose · diffusion_links_per_donor`` catch-up links per distinct donor (all programmes
-  together), raising its TFP catch-up speed by ``technology.link_diffusion_bonus`` per link.
+  together; optionally capped at ``max_links_per_recipient``), raising its TFP catch-up speed by
+  ``technology.link_diffusion_bonus`` per link.
 
 The dose is ``intensity`` (× the phase-in ramp); it multiplies the shares. The previous year's
 revenue is tracked every year (also while the mechanism is off), starting from the 2020 data.
@@ -86,6 +87,11 @@ class CounterpartSupportConfig(MechanismSection):
     diffusion_links_per_donor: float = param(
         1.0, unit="catch-up links per distinct donor", ge=0.0, le=5.0, source="assumption",
         description="Technology-diffusion links each recipient gets per donor.",
+    )
+    max_links_per_recipient: float | None = param(
+        None, unit="catch-up links", ge=0.0, le=100.0, source="assumption",
+        description="Cap on a recipient's diffusion links (Xinjiang has 18 distinct donors, Tibet 17); empty "
+        "= no cap.",
     )
 
 
@@ -159,6 +165,7 @@ class CounterpartSupport(Mechanism):
             self.paid += np.bincount(donor, weights=amount, minlength=n)
             self.received += np.bincount(recipient, weights=amount, minlength=n)
             record["flows"].append((kind, ledger_kind, donor, recipient, amount))  # type: ignore[union-attr]
+        record["paid"], record["received"] = self.paid.copy(), self.received.copy()
         self.history.append(record)
 
     def relocation_cost(self, cost: np.ndarray) -> np.ndarray:
@@ -175,8 +182,11 @@ class CounterpartSupport(Mechanism):
         year = self.model.year
         if not self.active(year):
             return links
-        per = self.dose(year) * self.config.diffusion_links_per_donor  # type: ignore[attr-defined]
-        return links + per * self.donors_per_recipient
+        c = self.config
+        extra = c.diffusion_links_per_donor * self.donors_per_recipient  # type: ignore[attr-defined]
+        if c.max_links_per_recipient is not None:  # type: ignore[attr-defined]
+            extra = np.minimum(extra, c.max_links_per_recipient)  # type: ignore[attr-defined]
+        return links + self.dose(year) * extra
 
     def after_step(self) -> None:
         own = getattr(self.model, "own_revenue", None)

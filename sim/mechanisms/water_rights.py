@@ -55,7 +55,9 @@ class WaterRightsConfig(RightsMarketSection):
         description="Annual decline of agricultural and industrial water use per unit of output.",
     )
     cap_decline: float = param(
-        0.01, unit="per year", ge=0.0, le=0.5, source="assumption",
+        0.0, unit="per year", ge=0.0, le=0.5,
+        source="assumption: national use held at its 2020 level (total water-use control of the "
+        "'three red lines'; national use roughly flat at ≈ 600 billion m³ since 2013, RECALLED)",
         description="Annual decline of the national cap from the start year.",
     )
     mac_reference_price: float = param(

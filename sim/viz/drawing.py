@@ -12,32 +12,39 @@ in :mod:`sim.viz.components`, ``warnings``.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import matplotlib
 import matplotlib.colors as mcolors
 import numpy as np
 from matplotlib import colormaps
-from matplotlib import patheffects as pe
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FixedLocator, MaxNLocator
 
 __all__ = [
     "INDICATORS",
     "OVERLAYS",
     "PLATE_COLOURS",
+    "DisparityPlot",
     "Indicator",
     "MapDrawing",
+    "MapPlot",
+    "PlatePlot",
     "albers",
     "disparity_figure",
     "draw_map",
     "map_figure",
     "plate_figure",
+    "to_png",
+    "to_svg",
 ]
 
 DPI = 100
@@ -71,7 +78,7 @@ def _optional(name: str, scale: float = 1.0) -> Callable[[Any], np.ndarray | Non
 
 INDICATORS: dict[str, Indicator] = {
     "gdp_per_capita": Indicator(
-        "GDP per capita", "thousand yuan per person", "viridis",
+        "GDP per capita", "thousand yuan per person", "YlGnBu",
         lambda m: np.asarray(m.gdp, float) * 1e5 / np.asarray(m.population, float)),
     "population": Indicator(
         "Population", "million residents", "YlOrBr",
@@ -88,10 +95,10 @@ INDICATORS: dict[str, Indicator] = {
 
 #: Link overlays: key -> (label, graph edge kinds or None for the migration flows, colour, style).
 OVERLAYS: dict[str, tuple[str, tuple[str, ...] | None, str, str]] = {
-    "migration": ("Top migration flows (last year)", None, "#202020", "-"),
+    "migration": ("Top migration flows (last year)", None, "#e6550d", "-"),
     "pairing": ("Pairing & counterpart support", ("pairing", "counterpart", "cooperation"),
-                "#d6604d", "-"),
-    "eco": ("Ecological compensation", ("eco_compensation",), "#1b7837", "--"),
+                "#7a0177", "-"),
+    "eco": ("Ecological compensation", ("eco_compensation",), "#00441b", "--"),
 }
 TOP_FLOWS = 12
 
@@ -225,43 +232,59 @@ def _top_flows(model: Any, k: int = TOP_FLOWS) -> list[tuple[int, int, float]]:
     return [(int(t // n), int(t % n), float(flat[t])) for t in top]
 
 
-def draw_map(ax: Any, model: Any, indicator: str = "gdp_per_capita",
-             overlays: Iterable[str] = (), cax: Any = None, labels: bool = True) -> MapDrawing:
-    """Draw the 31 provinces coloured by ``indicator`` (a key of :data:`INDICATORS`) on ``ax``,
-    with the ``overlays`` (keys of :data:`OVERLAYS`) and, if ``cax`` is given, the colour bar."""
+def _draw_arrows(ax: Any, cen: np.ndarray, flows: list[tuple[int, int, float]],
+                 colour: str, bend: float = 0.22, samples: int = 16) -> list[Any]:
+    """Curved arrows from province to province, width by amount: quadratic Bézier curves
+    sampled into one LineCollection and the heads in one PolyCollection (much faster to
+    render than one FancyArrowPatch per flow)."""
+    top = max(f[2] for f in flows)
+    p0 = np.array([cen[a] for a, _, _ in flows])
+    p2 = np.array([cen[b] for _, b, _ in flows])
+    w = np.array([f[2] for f in flows]) / top
+    d = p2 - p0
+    normal = np.column_stack([-d[:, 1], d[:, 0]])
+    p1 = (p0 + p2) / 2 + bend * normal
+    # heads: ~6% of the map width at the largest flow, ending at the destination centroid
+    head = (0.011 + 0.012 * w)[:, None]
+    t = np.linspace(0.0, 1.0, samples)[None, :, None]
+    curve = ((1 - t) ** 2 * p0[:, None] + 2 * (1 - t) * t * p1[:, None]
+             + t**2 * p2[:, None])
+    tangent = p2 - p1
+    tangent = tangent / np.hypot(tangent[:, 0], tangent[:, 1])[:, None]
+    side = np.column_stack([-tangent[:, 1], tangent[:, 0]])
+    base = p2 - tangent * head
+    # stop the shaft where the head begins
+    shaft = [c[np.hypot(*(c - p2[i]).T) >= head[i, 0] * 0.8] for i, c in enumerate(curve)]
+    heads = np.stack([p2, base + side * head * 0.45, base - side * head * 0.45], axis=1)
+    return [
+        ax.add_collection(LineCollection(shaft, colors="white", linewidths=2.2 + 2.4 * w,
+                                         alpha=0.7, capstyle="round", zorder=3)),
+        ax.add_collection(LineCollection(shaft, colors=colour, linewidths=0.8 + 2.4 * w,
+                                         alpha=0.95, capstyle="round", zorder=3)),
+        ax.add_collection(PolyCollection(heads, facecolors=colour, edgecolors="white",
+                                         linewidths=0.6, alpha=0.95, zorder=3)),
+    ]
+
+
+def _colours(model: Any, indicator: str, n: int) -> tuple[np.ndarray, mcolors.Normalize,
+                                                          np.ndarray | None]:
+    """Face colours (RGBA by province), the colour scale and the values (None: not modelled)."""
     spec = INDICATORS[indicator]
-    geo = _geometry(model.data)
-    n = len(geo.verts)
     values = spec.values(model)
-    modelled = values is not None
-    order = np.argsort(-geo.area)          # large provinces first: Beijing, Tianjin on top of Hebei
     cmap = colormaps[spec.cmap]
-    norm = _norm(values, spec.diverging) if modelled else mcolors.Normalize(0.0, 1.0)
-    if modelled:
-        vals = np.asarray(values, float)
-        colours = np.where(np.isfinite(vals)[:, None], cmap(norm(np.nan_to_num(vals))),
-                           mcolors.to_rgba(NO_DATA))
-    else:
-        vals = None
-        colours = np.tile(mcolors.to_rgba(NO_DATA), (n, 1))
-    poly = PolyCollection([], facecolors=colours[order], edgecolors=EDGE, linewidths=0.4,
-                          zorder=1)
-    poly.set_verts_and_codes([geo.verts[i] for i in order], [geo.codes[i] for i in order])
-    ax.add_collection(poly)
-    x0, x1, y0, y1 = geo.extent
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
+    if values is None:
+        return np.tile(mcolors.to_rgba(NO_DATA), (n, 1)), mcolors.Normalize(0.0, 1.0), None
+    vals = np.asarray(values, float)
+    norm = _norm(vals, spec.diverging)
+    colours = np.where(np.isfinite(vals)[:, None], cmap(norm(np.nan_to_num(vals))),
+                       mcolors.to_rgba(NO_DATA))
+    return colours, norm, vals
 
-    cen = geo.centroids
-    if labels:
-        abbrs = model.data.provinces["abbr"].tolist()
-        halo = [pe.withStroke(linewidth=1.6, foreground="white", alpha=0.8)]
-        for i in range(n):
-            ax.text(cen[i, 0], cen[i, 1], abbrs[i], fontsize=5.5, ha="center", va="center",
-                    color="#222222", zorder=4, path_effects=halo)
 
+def _draw_overlays(ax: Any, model: Any, cen: np.ndarray,
+                   overlays: Iterable[str]) -> tuple[list[Any], dict[str, int]]:
+    """The link overlays and their legend; the artists drawn and the links per overlay."""
+    artists: list[Any] = []
     drawn: dict[str, int] = {}
     handles = []
     for key in overlays:
@@ -269,125 +292,279 @@ def draw_map(ax: Any, model: Any, indicator: str = "gdp_per_capita",
         if kinds is None:
             flows = _top_flows(model)
             if flows:
-                top = flows[0][2]
-                for a, b, amount in flows:
-                    ax.add_patch(FancyArrowPatch(
-                        tuple(cen[a]), tuple(cen[b]), connectionstyle="arc3,rad=0.22",
-                        arrowstyle="-|>", mutation_scale=6 + 4 * amount / top,
-                        linewidth=0.6 + 2.4 * amount / top, color=colour, alpha=0.85,
-                        shrinkA=2, shrinkB=2, zorder=3))
+                artists += _draw_arrows(ax, cen, flows, colour)
             drawn[key] = len(flows)
         else:
             pairs = _edges(model, kinds)
             if pairs:
                 segs = [[tuple(cen[a]), tuple(cen[b])] for a, b in pairs]
-                ax.add_collection(LineCollection(segs, colors=colour, linewidths=0.9,
-                                                 linestyles=style, alpha=0.9, zorder=2))
+                artists.append(ax.add_collection(LineCollection(
+                    segs, colors=colour, linewidths=1.3 if style != "-" else 0.7,
+                    linestyles=style, alpha=0.9 if style != "-" else 0.5, zorder=2)))
             drawn[key] = len(pairs)
         handles.append(Line2D([], [], color=colour, linestyle=style, lw=1.5,
                               label=f"{label} ({drawn[key]})"))
     if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=6, frameon=True, framealpha=0.85,
-                  borderpad=0.4, handlelength=1.8)
+        artists.append(ax.legend(handles=handles, loc="lower left", fontsize=6, frameon=True,
+                                 framealpha=0.85, borderpad=0.4, handlelength=1.8))
+    return artists, drawn
 
-    if not modelled:
-        ax.text(0.5, 0.5, f"{spec.label}:\nnot modelled in this scenario", transform=ax.transAxes,
-                ha="center", va="center", fontsize=10, color="#444444", zorder=5,
-                bbox=dict(boxstyle="round,pad=0.5", fc="white", ec="#bbbbbb", alpha=0.95))
+
+def _not_modelled(ax: Any, label: str) -> Any:
+    return ax.text(0.5, 0.5, f"{label}:\nnot modelled in this scenario", transform=ax.transAxes,
+                   ha="center", va="center", fontsize=10, color="#444444", zorder=5,
+                   bbox=dict(boxstyle="round,pad=0.5", fc="white", ec="#bbbbbb", alpha=0.95))
+
+
+def _base_map(ax: Any, data: Any, labels: bool = True) -> tuple[PolyCollection, np.ndarray,
+                                                                 list[Any]]:
+    """The province polygons (one compound path each, large ones first so that Beijing and
+    Tianjin lie on top of Hebei) and their labels; returns the collection, the draw order and
+    the labels."""
+    geo = _geometry(data)
+    order = np.argsort(-geo.area)
+    poly = PolyCollection([], facecolors=NO_DATA, edgecolors=EDGE, linewidths=0.4, zorder=1)
+    poly.set_verts_and_codes([geo.verts[i] for i in order], [geo.codes[i] for i in order])
+    ax.add_collection(poly)
+    x0, x1, y0, y1 = geo.extent
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    texts = []
+    if labels:
+        cen = geo.centroids
+        for i, abbr in enumerate(data.provinces["abbr"].tolist()):
+            texts.append(ax.text(cen[i, 0], cen[i, 1], abbr, fontsize=6.5, ha="center",
+                                 va="center", color="#222222", zorder=4))
+    return poly, order, texts
+
+
+def _label_colours(texts: list[Any], colours: np.ndarray) -> None:
+    """Dark labels on light provinces, white ones on dark provinces (cheaper than halos)."""
+    if not texts:
+        return
+    lum = colours[:, :3] @ np.array([0.299, 0.587, 0.114])
+    for text, dark in zip(texts, lum < 0.5, strict=True):
+        text.set_color("white" if dark else "#222222")
+
+
+def draw_map(ax: Any, model: Any, indicator: str = "gdp_per_capita",
+             overlays: Iterable[str] = (), cax: Any = None, labels: bool = True) -> MapDrawing:
+    """Draw the 31 provinces coloured by ``indicator`` (a key of :data:`INDICATORS`) on ``ax``,
+    with the ``overlays`` (keys of :data:`OVERLAYS`) and, if ``cax`` is given, the colour bar."""
+    spec = INDICATORS[indicator]
+    poly, order, texts = _base_map(ax, model.data, labels)
+    colours, norm, vals = _colours(model, indicator, len(order))
+    poly.set_facecolor(colours[order])
+    _label_colours(texts, colours)
+    _, drawn = _draw_overlays(ax, model, _geometry(model.data).centroids, overlays)
+    if vals is None:
+        _not_modelled(ax, spec.label)
     if cax is not None:
-        if modelled:
-            cb = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax)
+        if vals is not None:
+            cb = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=colormaps[spec.cmap]), cax=cax)
             cb.ax.tick_params(labelsize=7)
             cb.set_label(spec.unit, fontsize=7)
             cb.outline.set_linewidth(0.4)
         else:
             cax.set_axis_off()
     return MapDrawing(polygons=poly, n_provinces=len(poly.get_paths()), indicator=indicator,
-                      modelled=modelled, values=vals, links=drawn)
+                      modelled=vals is not None, values=vals, links=drawn)
+
+
+class MapPlot:
+    """The map figure, kept between redraws: the polygons, labels, colour bar and tick objects
+    are made once, each :meth:`update` recolours them and redraws only the overlays and texts.
+
+    ``MapPlot(model.data).update(model, indicator, overlays)`` returns a :class:`MapDrawing`;
+    :attr:`figure` is the figure to save."""
+
+    def __init__(self, data: Any, size: tuple[float, float] = (5.8, 3.9)) -> None:
+        self.data = data
+        self.figure = fig = Figure(figsize=size, dpi=DPI)
+        self.ax = fig.add_axes((0.0, 0.0, 0.88, 0.90))
+        self.cax = fig.add_axes((0.89, 0.10, 0.022, 0.72))
+        self.poly, self.order, self.labels = _base_map(self.ax, data)
+        self.mappable = ScalarMappable(norm=mcolors.Normalize(0.0, 1.0), cmap="viridis")
+        self.colorbar = fig.colorbar(self.mappable, cax=self.cax)
+        self.colorbar.ax.tick_params(labelsize=7)
+        self.colorbar.outline.set_linewidth(0.4)
+        self.title = fig.text(0.01, 0.955, "", fontsize=10, fontweight="bold", va="center")
+        self.extremes = fig.text(0.99, 0.955, "", fontsize=7, ha="right", va="center",
+                                 color="#555555")
+        self._dynamic: list[Any] = []
+
+    def update(self, model: Any, indicator: str = "gdp_per_capita",
+               overlays: Iterable[str] = ()) -> MapDrawing:
+        for artist in self._dynamic:
+            artist.remove()
+        spec = INDICATORS[indicator]
+        colours, norm, vals = _colours(model, indicator, len(self.order))
+        self.poly.set_facecolor(colours[self.order])
+        _label_colours(self.labels, colours)
+        artists, drawn = _draw_overlays(self.ax, model, _geometry(self.data).centroids, overlays)
+        self.title.set_text(f"{spec.label}, {model.year}")
+        if vals is not None:
+            self.cax.set_visible(True)
+            self.mappable.set_cmap(spec.cmap)
+            self.mappable.set_clim(norm.vmin, norm.vmax)
+            self.colorbar.set_label(spec.unit, fontsize=7)
+            lo, hi = int(np.nanargmin(vals)), int(np.nanargmax(vals))
+            names = model.province_names
+            self.extremes.set_text(f"max {names[hi]} {spec.fmt.format(vals[hi])}  ·  "
+                                   f"min {names[lo]} {spec.fmt.format(vals[lo])}")
+        else:
+            self.cax.set_visible(False)
+            self.extremes.set_text("")
+            artists.append(_not_modelled(self.ax, spec.label))
+        self._dynamic = artists
+        return MapDrawing(polygons=self.poly, n_provinces=len(self.poly.get_paths()),
+                          indicator=indicator, modelled=vals is not None, values=vals,
+                          links=drawn)
 
 
 def map_figure(model: Any, indicator: str = "gdp_per_capita", overlays: Iterable[str] = (),
-               size: tuple[float, float] = (6.4, 3.9)) -> tuple[Figure, MapDrawing]:
+               size: tuple[float, float] = (5.8, 3.9)) -> tuple[Figure, MapDrawing]:
     """The map with its colour bar and title, as a new figure."""
-    fig = Figure(figsize=size, dpi=DPI)
-    ax = fig.add_axes((0.0, 0.0, 0.88, 0.90))
-    cax = fig.add_axes((0.89, 0.10, 0.022, 0.72))
-    drawing = draw_map(ax, model, indicator, overlays, cax=cax)
-    spec = INDICATORS[indicator]
-    fig.text(0.01, 0.955, f"{spec.label}, {model.year}", fontsize=10, fontweight="bold",
-             va="center")
-    if drawing.modelled and drawing.values is not None:
-        v = drawing.values
-        lo, hi = int(np.nanargmin(v)), int(np.nanargmax(v))
-        names = model.province_names
-        fig.text(0.99, 0.955, f"max {names[hi]} {spec.fmt.format(v[hi])}  ·  "
-                 f"min {names[lo]} {spec.fmt.format(v[lo])}", fontsize=7, ha="right",
-                 va="center", color="#555555")
-    return fig, drawing
+    plot = MapPlot(model.data, size)
+    return plot.figure, plot.update(model, indicator, overlays)
 
 
 # ---------------------------------------------------------------------------- time series
-def _years(model: Any) -> np.ndarray:
-    return np.array([r["year"] for r in model.national_records], dtype=float)
-
-
-def _style_axis(ax: Any, model: Any, title: str) -> None:
-    cfg = model.config
-    ax.set_xlim(cfg.start_year, cfg.end_year)
+def _style_axis(ax: Any, start: int, end: int, title: str) -> Any:
+    """Fixed year axis (start to end), title, light grid; returns the marker of the current
+    year (a vertical line moved by the plots' updates)."""
+    ax.set_xlim(start, end)
+    span = end - start
+    step = 10 if span > 20 else 5 if span > 8 else 1
+    ax.xaxis.set_major_locator(FixedLocator(np.arange(start, end + 1, step)))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.set_title(title, fontsize=9, loc="left", fontweight="bold")
     ax.tick_params(labelsize=7)
     ax.grid(True, lw=0.4, alpha=0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.axvline(model.year, color="#888888", lw=0.6, ls=":")
+    return ax.axvline(start, color="#888888", lw=0.6, ls=":")
 
 
-def disparity_figure(model: Any, size: tuple[float, float] = (6.4, 3.5)) -> Figure:
-    """Theil T of GDP per capita split into between- and within-plate parts; CV and Williamson."""
-    recs = model.national_records
-    years = _years(model)
-    fig = Figure(figsize=size, dpi=DPI)
-    ax1, ax2 = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2, wspace=0.28)
-    between = np.array([r["theil_between"] for r in recs])
-    within = np.array([r["theil_within"] for r in recs])
-    total = np.array([r["theil_t"] for r in recs])
-    ax1.stackplot(years, between, within, colors=["#4c72b0", "#a6bddb"], alpha=0.9,
-                  labels=["between plates", "within plates"])
-    ax1.plot(years, total, color="#1a1a1a", lw=1.2, marker="o" if len(years) < 3 else None,
-             ms=3, label="Theil T")
-    _style_axis(ax1, model, "Theil T of GDP per capita")
-    ax1.set_ylim(0, max(float(total.max()) * 1.15, 1e-6))
-    ax1.legend(fontsize=6.5, loc="lower left", frameon=True, framealpha=0.85)
-    for key, colour, label in (("cv", "#dd8452", "CV"), ("williamson", "#55a868", "Williamson")):
-        series = np.array([r[key] for r in recs])
-        ax2.plot(years, series, color=colour, lw=1.4, label=label,
-                 marker="o" if len(years) < 3 else None, ms=3)
-    _style_axis(ax2, model, "Dispersion of GDP per capita")
-    lo = min(min(r["cv"], r["williamson"]) for r in recs)
-    hi = max(max(r["cv"], r["williamson"]) for r in recs)
-    ax2.set_ylim(max(0.0, lo - 0.1 * (hi - lo + 0.05)), hi + 0.1 * (hi - lo + 0.05))
-    ax2.legend(fontsize=6.5, loc="lower left", frameon=True, framealpha=0.85)
-    return fig
+def _legend_below(ax: Any, handles: list[Any], ncols: int) -> None:
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              ncols=ncols, frameon=False, handlelength=1.5, columnspacing=1.0)
 
 
-def plate_figure(model: Any, size: tuple[float, float] = (6.4, 3.5)) -> Figure:
-    """Shares of the four plates in national GDP and population."""
-    table = model.plate_table()
-    fig = Figure(figsize=size, dpi=DPI)
-    ax1, ax2 = fig.subplots(1, 2, sharey=True)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2, wspace=0.08)
-    single = table["year"].nunique() < 3
-    for plate in PLATE_ORDER:
-        rows = table[table["plate"] == plate]
-        if rows.empty:
-            continue
-        colour = PLATE_COLOURS[plate]
-        for ax, col in ((ax1, "gdp_share"), (ax2, "population_share")):
-            ax.plot(rows["year"], rows[col] * 100, color=colour, lw=1.5, label=plate,
-                    marker="o" if single else None, ms=3)
-    _style_axis(ax1, model, "Share of GDP, %")
-    _style_axis(ax2, model, "Share of population, %")
-    ax1.set_ylim(0, 60)
-    ax1.legend(fontsize=6.5, loc="upper right", ncols=2, frameon=True, framealpha=0.85)
-    return fig
+def _padded(lo: float, hi: float, floor: float | None = 0.0) -> tuple[float, float]:
+    pad = 0.1 * (hi - lo) if hi > lo else 0.05 * max(abs(hi), 1e-6)
+    lo, hi = lo - pad, hi + pad
+    return (max(floor, lo) if floor is not None else lo), hi
+
+
+class DisparityPlot:
+    """Theil T of GDP per capita split into between- and within-plate parts (stacked), and the
+    CV and Williamson index, by year; the figure is kept and updated in place."""
+
+    COLOURS = {"between": "#4c72b0", "within": "#a6bddb", "theil": "#1a1a1a", "cv": "#dd8452",
+               "williamson": "#55a868"}
+
+    def __init__(self, start: int, end: int, size: tuple[float, float] = (6.4, 4.2)) -> None:
+        self.figure = fig = Figure(figsize=size, dpi=DPI)
+        self.ax1, self.ax2 = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.91, bottom=0.2, wspace=0.28)
+        c = self.COLOURS
+        self.now = [_style_axis(self.ax1, start, end, "Theil T of GDP per capita"),
+                    _style_axis(self.ax2, start, end, "Dispersion of GDP per capita")]
+        (self.theil,) = self.ax1.plot([], [], color=c["theil"], lw=1.2, ms=3, label="Theil T",
+                                      zorder=3)
+        self.stack: list[Any] = []
+        (self.cv,) = self.ax2.plot([], [], color=c["cv"], lw=1.4, ms=3, label="CV")
+        (self.williamson,) = self.ax2.plot([], [], color=c["williamson"], lw=1.4, ms=3,
+                                           label="Williamson")
+        _legend_below(self.ax1, [Patch(color=c["between"], label="between plates"),
+                                 Patch(color=c["within"], label="within plates"), self.theil], 3)
+        _legend_below(self.ax2, [self.cv, self.williamson], 2)
+
+    def update(self, model: Any) -> Figure:
+        recs = model.national_records
+        years = np.array([r["year"] for r in recs], dtype=float)
+        get = {k: np.array([r[k] for r in recs], dtype=float)
+               for k in ("theil_between", "theil_within", "theil_t", "cv", "williamson")}
+        for artist in self.stack:
+            artist.remove()
+        self.stack = self.ax1.stackplot(
+            years, get["theil_between"], get["theil_within"], alpha=0.9, zorder=2,
+            colors=[self.COLOURS["between"], self.COLOURS["within"]],
+            labels=["between plates", "within plates"])
+        marker = "o" if len(years) < 3 else "None"
+        for line, key in ((self.theil, "theil_t"), (self.cv, "cv"),
+                          (self.williamson, "williamson")):
+            line.set_data(years, get[key])
+            line.set_marker(marker)
+        self.ax1.set_ylim(0.0, max(float(get["theil_t"].max()) * 1.15, 1e-6))
+        both = np.concatenate([get["cv"], get["williamson"]])
+        self.ax2.set_ylim(*_padded(float(both.min()), float(both.max())))
+        for line in self.now:
+            line.set_xdata([model.year, model.year])
+        return self.figure
+
+
+class PlatePlot:
+    """Shares of the four plates (East, Central, West, Northeast) in national GDP and in
+    population, %, by year; the figure is kept and updated in place."""
+
+    def __init__(self, start: int, end: int, size: tuple[float, float] = (6.4, 4.2)) -> None:
+        self.figure = fig = Figure(figsize=size, dpi=DPI)
+        self.ax1, self.ax2 = fig.subplots(1, 2, sharey=True)
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.91, bottom=0.2, wspace=0.2)
+        self.now = [_style_axis(self.ax1, start, end, "Share of GDP, %"),
+                    _style_axis(self.ax2, start, end, "Share of population, %")]
+        self.lines: dict[tuple[str, str], Any] = {}
+        for plate in PLATE_ORDER:
+            for ax, col in ((self.ax1, "gdp_share"), (self.ax2, "population_share")):
+                (self.lines[plate, col],) = ax.plot([], [], color=PLATE_COLOURS[plate], lw=1.5,
+                                                    ms=3, label=plate)
+        fig.legend([self.lines[p, "gdp_share"] for p in PLATE_ORDER], PLATE_ORDER,
+                   loc="lower center", ncols=4, fontsize=7.5, frameon=False,
+                   bbox_to_anchor=(0.5, 0.0))
+
+    def update(self, model: Any) -> Figure:
+        table = model.plate_table()
+        marker = "o" if table["year"].nunique() < 3 else "None"
+        top = 0.0
+        for (plate, col), line in self.lines.items():
+            rows = table[table["plate"] == plate]
+            share = rows[col].to_numpy(float) * 100
+            line.set_data(rows["year"].to_numpy(float), share)
+            line.set_marker(marker)
+            top = max(top, float(share.max()) if share.size else 0.0)
+        self.ax1.set_ylim(0.0, max(60.0, top * 1.1))
+        for line in self.now:
+            line.set_xdata([model.year, model.year])
+        return self.figure
+
+
+def disparity_figure(model: Any, size: tuple[float, float] = (6.4, 4.2)) -> Figure:
+    """Theil T (between/within plates), CV and Williamson by year, as a new figure."""
+    cfg = model.config
+    return DisparityPlot(cfg.start_year, cfg.end_year, size).update(model)
+
+
+def plate_figure(model: Any, size: tuple[float, float] = (6.4, 4.2)) -> Figure:
+    """Plate shares of GDP and population by year, as a new figure."""
+    cfg = model.config
+    return PlatePlot(cfg.start_year, cfg.end_year, size).update(model)
+
+
+# ---------------------------------------------------------------------------- output
+def to_png(fig: Figure) -> bytes:
+    """PNG bytes (fast zlib level: the image goes to a browser on this machine)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+def to_svg(fig: Figure) -> bytes:
+    """SVG bytes with the text kept as text (smaller and faster than PNG for line charts)."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "regsim"}):
+        fig.savefig(buf, format="svg")
+    return buf.getvalue()
