@@ -25,7 +25,7 @@ test-all: install       ## everything, as CI runs it
 	$(VENV)/bin/pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check sim tests experiments
+	$(VENV)/bin/ruff check .
 
 bench: install
 	$(VENV)/bin/regsim bench

@@ -279,6 +279,7 @@ class RegionalModel(mesa.Model):
         self.migration_target_2020 = target
         kwargs = self._migration_kwargs()
         kwargs.pop("extra_cost")
+        kwargs["hukou_cost"] = self.config.migration.hukou_cost_2020
         return migration.calibrate_amenities(
             target, self.config.migration.gross_move_rate_2020, self.population.astype(float),
             **kwargs)

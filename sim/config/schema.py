@@ -198,6 +198,12 @@ class Trade(Section):
         "between provinces (guideline §7–8; Tombe & Zhu 2019 find large internal trade costs). "
         "Lever: a constant or a {year: value} path.",
         json_schema_extra={"unit": "ad-valorem equivalent", "source": "assumption informed by Tombe & Zhu 2019", "range": "0–3"})] = 0.30
+    barrier_2020: float = param(
+        0.30, unit="ad-valorem equivalent", ge=0.0, le=3.0,
+        source="assumption informed by Tombe & Zhu 2019 (the 2020 value of interprovincial_barrier)",
+        description="Barrier in force in 2020, at which the demand shifters are calibrated; a scenario's "
+        "interprovincial_barrier differs from it from the first simulated year on.",
+    )
     cluster_integration_discount: float = param(
         0.5, unit="share of the barrier removed at full integration", ge=0.0, le=1.0, source="assumption",
         description="Inside a city cluster, the barrier is multiplied by 1 − discount·integration.",
@@ -303,6 +309,12 @@ class Migration(Section):
         "hukou (§7 lever). The rest of the moving cost is calibrated so that gross_move_rate_2020 holds "
         "at the 2020 value of this lever; lowering it raises moves.",
         json_schema_extra={"unit": "utility (log real income equivalent)", "source": "assumption (Hao, Sun, Tombe & Zhu 2020 find hukou-related costs are the larger part of migration costs)", "range": "0–30"})] = 2.0
+    hukou_cost_2020: float = param(
+        2.0, unit="utility (log real income equivalent)", ge=0.0, le=30.0,
+        source="assumption (the 2020 value of hukou_cost; see hukou_cost)",
+        description="Hukou cost in force in 2020, at which the moving cost is calibrated; a scenario's "
+        "hukou_cost below it lowers migration costs from the start year on.",
+    )
     gross_move_rate_2020: float = param(
         0.010, unit="share of residents moving province per year", ge=0.0, le=0.1,
         source="census 2020: 124.84 M inter-provincial migrants (national.csv) ≈ 9% of population, "

@@ -167,7 +167,8 @@ def calibrate(ds: Dataset, cfg: Scenario, rng: np.random.Generator) -> Calibrati
     area = pr["land_area_km2_official"].to_numpy(float)
     internal = (2.0 / 3.0) * np.sqrt(area / np.pi)
     tau = trade.iceberg_costs(ds.distance_km, internal, cfg.trade.distance_elasticity,
-                              cluster_barrier_matrix(ds, cfg, cfg.start_year))
+                              cluster_barrier_matrix(ds, cfg, cfg.start_year,
+                                                     barrier=cfg.trade.barrier_2020))
     sigma = cfg.trade.sigma
     varieties = firms.cell_sum(firms.weight)
     shifter = trade.calibrate_shifters(

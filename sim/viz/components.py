@@ -75,10 +75,12 @@ def _style() -> None:
 
 
 @solara.component
-def ChartView(plot: Any, model: Any, name: str):
+def ChartView(plot: Any, model: Any, name: str, tick: int):
     """A chart (a :class:`~sim.viz.drawing.DisparityPlot` or
-    :class:`~sim.viz.drawing.PlatePlot`) updated and shown as SVG when the model steps."""
-    deps = [plot, model, update_counter.value, len(model.national_records)]
+    :class:`~sim.viz.drawing.PlatePlot`) updated and shown as SVG when the model steps
+    (``tick``: Mesa's update counter, read by the parent — every reader of the counter costs
+    a render pass of the page on each step)."""
+    deps = [plot, model, tick, len(model.national_records)]
     data = solara.use_memo(lambda: drawing.to_svg(plot.update(model)), deps)
     with solara.Column(classes=["regsim-fig", f"regsim-{name}"], gap="0px"):
         rw.Image(value=data, format="svg+xml")
@@ -142,7 +144,7 @@ def DisparityChart(model: Any):
     plot = solara.use_memo(lambda: drawing.DisparityPlot(cfg.start_year, cfg.end_year),
                            [cfg.start_year, cfg.end_year])
     with solara.Column(classes=["regsim-panel"], gap="0px"):
-        ChartView(plot, model, "disparity")
+        ChartView(plot, model, "disparity", update_counter.value)
 
 
 @solara.component
@@ -154,7 +156,7 @@ def PlateChart(model: Any):
     plot = solara.use_memo(lambda: drawing.PlatePlot(cfg.start_year, cfg.end_year),
                            [cfg.start_year, cfg.end_year])
     with solara.Column(classes=["regsim-panel"], gap="0px"):
-        ChartView(plot, model, "plates")
+        ChartView(plot, model, "plates", update_counter.value)
 
 
 # ---------------------------------------------------------------------------- overview
@@ -175,10 +177,12 @@ def _num(x: Any) -> str:
 
 
 @solara.component
-def WarningsPanel(model: Any):
-    """This year's early warnings (province, indicator, value, threshold)."""
-    update_counter.get()
-    _style()
+def WarningsPanel(model: Any, follow_steps: bool = True):
+    """This year's early warnings (province, indicator, value, threshold). ``follow_steps``:
+    redraw on Mesa's steps by itself (off when the parent already does)."""
+    if follow_steps:
+        update_counter.get()
+        _style()
     items = current_warnings(model)
     if not items:
         text = ("No warnings this year." if items is not None
@@ -252,4 +256,4 @@ def OverviewPanel(model: Any):
             "A slider left at its start value keeps the scenario's own setting; "
             "a moved slider applies its constant on Reset."))
         solara.HTML(tag="h3", unsafe_innerHTML=f"Early warnings, {model.year}")
-        WarningsPanel(model)
+        WarningsPanel(model, follow_steps=False)
