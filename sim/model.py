@@ -413,12 +413,15 @@ class RegionalModel(mesa.Model):
         led = self.ledger
         own, central = fiscal.collect_revenue(led, self.gdp, self.own_revenue_rate, self.central_rate)
         total_transfers = self.transfers_share * central.sum()
-        transfers = fiscal.equalising_split(total_transfers, self.population, own,
-                                            path_value(cfg.equalising_intensity, self.year))
-        self.central_accounts = fiscal.central_budget(led, float(central.sum()), float(self.gdp.sum()),
-                                                      cfg.central_deficit_share_of_gdp, transfers)
+        intensity = path_value(cfg.equalising_intensity, self.year)
+        for m in self.mechanisms:
+            intensity = m.equalising_intensity(intensity)
+        transfers = fiscal.equalising_split(total_transfers, self.population, own, intensity)
+        fiscal.pay_transfers(led, transfers)
         for m in self.mechanisms:
             m.fiscal()
+        self.central_accounts = fiscal.close_central_budget(
+            led, float(central.sum()), float(self.gdp.sum()), cfg.central_deficit_share_of_gdp)
         self.local_spending, self.debt = fiscal.local_budget(
             led, self.gdp, self.debt, cfg.local_deficit_share_of_gdp, cfg.debt_interest_rate)
         self.own_revenue = own
@@ -448,6 +451,8 @@ class RegionalModel(mesa.Model):
         leave_nh = np.minimum(self.non_hukou, np.rint(cfg.return_share * out).astype(np.int64))
         self.non_hukou = self.non_hukou - leave_nh + inflow
         conv = path_value(self.config.public_services.hukou_conversion_rate, self.year)
+        for m in self.mechanisms:
+            conv = m.hukou_conversion(conv)
         self.non_hukou -= np.rint(conv * self.non_hukou).astype(np.int64)
         self.population = self.population - out + inflow
         self.non_hukou = np.minimum(self.non_hukou, self.population)
@@ -488,7 +493,10 @@ class RegionalModel(mesa.Model):
         investment = capital_mod.allocate_investment(
             saving, np.maximum(k_prov, 1e-9), capital_income_cell.sum(axis=1),
             cfg.capital.mobile_share, cfg.capital.return_elasticity,
-            self.return_wedge) + liquidated
+            self.return_wedge)
+        for m in self.mechanisms:
+            investment = m.investment(investment)
+        investment = investment + liquidated
         self.capital_inflow = investment - liquidated - saving
         # Incumbents depreciate and invest; entrants are financed from what is left.
         sector_capital = np.bincount(f.sector[f.alive], weights=f.capital[f.alive], minlength=N_SECTORS)

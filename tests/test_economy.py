@@ -252,7 +252,8 @@ def test_fiscal_flows_balance_in_the_ledger():
     gdp = np.array([100.0, 200.0, 50.0, 400.0])
     own, central = fiscal.collect_revenue(led, gdp, np.full(n, 0.1), 0.08)
     tr = fiscal.equalising_split(0.9 * central.sum(), np.array([10, 30, 5, 20]), own, 0.5)
-    acc = fiscal.central_budget(led, float(central.sum()), float(gdp.sum()), 0.03, tr)
+    fiscal.pay_transfers(led, tr)
+    acc = fiscal.close_central_budget(led, float(central.sum()), float(gdp.sum()), 0.03)
     spend, debt = fiscal.local_budget(led, gdp, 0.25 * gdp, 0.02, 0.035)
     net = led.net()
     assert np.allclose(net[: n + 1], 0.0, atol=1e-12)
@@ -264,11 +265,13 @@ def test_fiscal_flows_balance_in_the_ledger():
 
 def test_central_borrows_more_when_transfers_exceed_revenue():
     led = Ledger(2)
-    acc = fiscal.central_budget(led, 10.0, 1000.0, 0.001, np.array([8.0, 7.0]))
+    led.pay("central_tax", led.PRIVATE, led.CENTRAL, 10.0)
+    fiscal.pay_transfers(led, np.array([8.0, 7.0]))
+    acc = fiscal.close_central_budget(led, 10.0, 1000.0, 0.001)
     assert acc["central_borrowing"] == pytest.approx(5.0)
     assert acc["central_own_spending"] == pytest.approx(0.0)
-    # Central revenue is recorded by collect_revenue; here the centre pays 15 and borrows 5.
-    assert led.net()[2] == pytest.approx(-10.0)
+    assert acc["central_transfers"] == pytest.approx(15.0)
+    assert led.net()[2] == pytest.approx(0.0)
 
 
 # ----------------------------------------------------------------------------- firm table

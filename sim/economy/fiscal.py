@@ -50,18 +50,24 @@ def collect_revenue(ledger: Ledger, gdp: np.ndarray, own_rate: np.ndarray,
     return own, central
 
 
-def central_budget(ledger: Ledger, central_revenue: float, gdp_total: float,
-                   deficit_share: float, transfers: np.ndarray) -> dict[str, float]:
-    """Pay transfers, borrow, and spend the rest centrally; the budget balances by construction."""
-    idx = np.arange(transfers.size)
-    ledger.pay("central_transfer", ledger.CENTRAL, idx, transfers)
-    t_total = float(transfers.sum())
-    borrowing = max(deficit_share * gdp_total, t_total - central_revenue)
-    own_spending = central_revenue + borrowing - t_total
+def pay_transfers(ledger: Ledger, transfers: np.ndarray) -> None:
+    """Central transfers to the provinces."""
+    ledger.pay("central_transfer", ledger.CENTRAL, np.arange(transfers.size), transfers)
+
+
+def close_central_budget(ledger: Ledger, central_revenue: float, gdp_total: float,
+                         deficit_share: float) -> dict[str, float]:
+    """Borrow and spend the rest centrally, after every other central flow of the year (transfers
+    and mechanism flows) is recorded; the budget balances by construction:
+    revenue + borrowing + other inflows = transfers + other outflows + own spending."""
+    balance = float(ledger.net()[ledger.CENTRAL])  # revenue and transfers and mechanism flows
+    borrowing = max(deficit_share * gdp_total, -balance)
+    own_spending = balance + borrowing
     ledger.pay("central_borrowing", ledger.PRIVATE, ledger.CENTRAL, borrowing)
     ledger.pay("central_own_spending", ledger.CENTRAL, ledger.PRIVATE, own_spending)
+    transfers = ledger.paid("central_transfer")[ledger.CENTRAL]
     return {"central_revenue": central_revenue, "central_borrowing": borrowing,
-            "central_transfers": t_total, "central_own_spending": own_spending}
+            "central_transfers": float(transfers), "central_own_spending": own_spending}
 
 
 def local_budget(ledger: Ledger, gdp: np.ndarray, debt: np.ndarray, deficit_share: float,

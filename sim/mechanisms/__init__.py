@@ -12,16 +12,13 @@ from typing import TYPE_CHECKING
 # config package first so that importing this package first cannot enter the cycle half-way.
 import sim.config  # noqa: F401
 from sim.mechanisms.base import Mechanism
-from sim.mechanisms.carbon_market import CarbonMarket
-from sim.mechanisms.counterpart_support import CounterpartSupport
-from sim.mechanisms.eco_compensation import EcoCompensation
-from sim.mechanisms.water_rights import WaterRights
+from sim.mechanisms.config import mechanism_classes
 
 if TYPE_CHECKING:
     from sim.model import RegionalModel
 
-#: Registered mechanism classes, in the order their hooks run (money flows first, markets last).
-REGISTRY: list[type[Mechanism]] = [CounterpartSupport, EcoCompensation, CarbonMarket, WaterRights]
+#: Registered mechanism classes, in the order their hooks run (``sim.mechanisms.config.MODULES``).
+REGISTRY: list[type[Mechanism]] = mechanism_classes()
 
 
 def build_mechanisms(model: RegionalModel) -> list[Mechanism]:

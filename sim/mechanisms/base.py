@@ -57,6 +57,9 @@ class Mechanism:
     #: config key under ``mechanisms`` and the guideline clauses the module implements
     key: ClassVar[str] = ""
     clauses: ClassVar[str] = ""
+    #: the mechanism's config section and its one-line description (used by the schema)
+    config_class: ClassVar[type[MechanismSection]] = MechanismSection
+    description: ClassVar[str] = ""
 
     def __init__(self, model: RegionalModel, config: object) -> None:
         self.model = model
@@ -94,6 +97,19 @@ class Mechanism:
 
     def fiscal(self) -> None:
         """Record money flows in ``model.ledger`` (pairings, compensation, transfers)."""
+
+    def equalising_intensity(self, intensity: float) -> float:
+        """Share of central transfers allocated by the equalising formula (§24)."""
+        return intensity
+
+    def hukou_conversion(self, rate: float) -> float:
+        """Share of non-hukou residents who obtain local hukou this year (§7 settlement reform)."""
+        return rate
+
+    def investment(self, investment: np.ndarray) -> np.ndarray:
+        """Investment by province before it reaches firms (§25 credit support). Must keep the
+        national total unless the difference is financed through ``model.ledger``."""
+        return investment
 
     def services_access(self, access: float) -> float:
         """Migrants' access to public services (§7 hukou reform, §21–22 portability)."""

@@ -79,3 +79,8 @@ class CarbonMarket(RightsMarket):
         if self._cleared_year == self.model.year:
             return emissions * (1.0 - self.abatement)
         return emissions
+
+
+CarbonMarket.config_class = CarbonMarketConfig
+CarbonMarket.description = '§9 carbon emissions trading among provinces (cap-and-trade).'
+MECHANISM = CarbonMarket

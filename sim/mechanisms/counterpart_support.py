@@ -195,3 +195,8 @@ class CounterpartSupport(Mechanism):
 
     def province_outputs(self) -> dict[str, np.ndarray]:
         return {"counterpart_paid_100m_yuan": self.paid, "counterpart_received_100m_yuan": self.received}
+
+
+CounterpartSupport.config_class = CounterpartSupportConfig
+CounterpartSupport.description = '§14–15 east–west pairing and counterpart support: fiscal aid, enterprise aid and technology diffusion along the real pairings.'
+MECHANISM = CounterpartSupport

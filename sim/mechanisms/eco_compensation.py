@@ -182,3 +182,8 @@ class EcoCompensation(Mechanism):
         return {"ecological_quality": np.ones(m.n) if q is None else q.copy(),
                 "eco_compensation_received_100m_yuan": self.received,
                 "eco_compensation_paid_100m_yuan": self.paid}
+
+
+EcoCompensation.config_class = EcoCompensationConfig
+EcoCompensation.description = '§17 horizontal ecological compensation: downstream pays upstream; polluting industry restricted upstream.'
+MECHANISM = EcoCompensation

@@ -121,3 +121,8 @@ class WaterRights(RightsMarket):
         out = super().province_outputs()
         out["water_use_m3"] = self.use
         return out
+
+
+WaterRights.config_class = WaterRightsConfig
+WaterRights.description = '§9 water-rights trading among provinces (cap-and-trade).'
+MECHANISM = WaterRights

@@ -245,7 +245,7 @@ def OverviewPanel(model: Any):
         solara.HTML(
             tag="div", classes=["regsim-kpis"],
             unsafe_innerHTML=(
-                f"<span>Population <b>{nat['population'] / 1e8:,.3f}</b> bn</span>"
+                f"<span>Population <b>{nat['population'] / 1e9:,.3f}</b> bn</span>"
                 f"<span>GDP <b>{nat['gdp'] / 1e4:,.1f}</b> trn yuan</span>"
                 f"<span>Theil T <b>{nat['theil_t']:.4f}</b></span>"
                 f"<span>Migrants <b>{nat.get('migrants', 0) / 1e6:,.2f}</b> m</span>"
