@@ -119,13 +119,12 @@ class RegionalModel(mesa.Model):
         # Hukou: residents without local hukou, split ∝ pop · (GDP pc ratio)^2 (documented rule).
         gdp_pc = cal.gdp / cal.population
         weight = cal.population * (gdp_pc / gdp_pc.mean()) ** 2
-        nh = config.migration.migrant_stock_2020 * weight / weight.sum()
+        nh = cal.migrant_stock * weight / weight.sum()  # migrant_stock_2020 in 2020
         self.non_hukou = np.minimum(np.rint(nh).astype(np.int64), self.population)
 
-        # Fiscal constants (national.csv; fiscal module docstring).
-        gdp_total = cal.gdp.sum()
-        self.own_revenue_rate = ds.provinces["fiscal_revenue2020_100m_yuan"].to_numpy(float) / cal.gdp
-        self.central_rate = ds.national_value("central_general_budget_revenue", 2020) / gdp_total
+        # Fiscal constants (national.csv; fiscal module docstring): 2020 ratios to GDP.
+        self.own_revenue_rate = cal.own_revenue_rate
+        self.central_rate = cal.central_rate
         tr = config.fiscal.transfers_share_of_central_revenue
         self.transfers_share = tr if tr is not None else (
             ds.national_value("central_transfers_to_local", 2020)
@@ -137,7 +136,7 @@ class RegionalModel(mesa.Model):
         self.carbon_scale = co2 / float((cal.value_added * CARBON_INTENSITY).sum())
 
         # Demography path.
-        r0 = config.demography.natural_growth_2020
+        r0 = cal.natural_growth  # natural_growth_2020 in 2020; the panel's growth in other years
         self.natural_r0, self.natural_r1 = demography.natural_rate_path(
             r0, float(self.population.sum()), config.demography.population_target_2050,
             config.start_year)
@@ -270,13 +269,16 @@ class RegionalModel(mesa.Model):
             hukou_cost=path_value(cfg.hukou_cost, self.year), extra_cost=extra)
 
     def _calibrate_migration(self) -> tuple[float, np.ndarray]:
-        """Moving cost and destination amenities that reproduce the 2020 gross move rate and the
-        net migration implied by 2015–2020 population growth (NBS year-end series)."""
-        ds = self.data
-        pop2015 = ds.panel.loc[ds.panel["year"] == 2015].sort_values("idx")["population_10k"].to_numpy(float)
-        pop2020 = ds.provinces["pop_yearend2020_10k"].to_numpy(float)
-        target = migration.target_net_migration(self.population.astype(float), pop2015, pop2020, 5)
+        """Moving cost and destination amenities that reproduce the start-year gross move rate and
+        the net migration implied by population growth over the 5 years before the start year
+        (NBS year-end series; 2015–2020 for 2020, see ``calibration.migration_window_years``).
+        A gross move rate of 0 switches migration off (infinite moving cost, no amenities)."""
+        pop_then, pop_now, years = self.calibration.migration_window
+        target = migration.target_net_migration(self.population.astype(float), pop_then, pop_now,
+                                                years)
         self.migration_target_2020 = target
+        if self.config.migration.gross_move_rate_2020 == 0.0:
+            return float("inf"), np.zeros(self.n)
         kwargs = self._migration_kwargs()
         kwargs.pop("extra_cost")
         kwargs["hukou_cost"] = self.config.migration.hukou_cost_2020
@@ -312,8 +314,8 @@ class RegionalModel(mesa.Model):
     def effective_capital(self) -> tuple[np.ndarray, np.ndarray]:
         """Firm effective capital k_f a_f^(1/α_s) and its province-sector sums X_is."""
         f = self.firms
-        x_f = f.capital * np.exp(f.log_a / self.alpha[f.sector])
-        return x_f, f.cell_sum(x_f)
+        x_f = f.effective_capital()
+        return x_f, f.cell_sum(x_f, masked=False)
 
     def _raw_profitability(self) -> np.ndarray:
         eq = self.equilibrium
@@ -336,8 +338,8 @@ class RegionalModel(mesa.Model):
     @property
     def capital(self) -> np.ndarray:
         """Capital stock by province, 100 million yuan (2020 prices)."""
-        f = self.firms
-        return np.bincount(f.province[f.alive], weights=f.capital[f.alive], minlength=self.n)
+        f = self.firms  # free slots hold zero capital
+        return np.bincount(f.province, weights=f.capital, minlength=self.n)
 
     # ------------------------------------------------------------------ the yearly step
     def step(self) -> None:
@@ -403,7 +405,7 @@ class RegionalModel(mesa.Model):
         tcfg = self.config.trade
         self.equilibrium = solve_equilibrium(
             self.tfp_effective(), eff_cell, self.alpha, self.employment,
-            self.firms.cell_sum(self.firms.weight), self.shifter, self.exp_share, self.tau,
+            self.firms.cell_sum(self.firms.weight, masked=False), self.shifter, self.exp_share, self.tau,
             tcfg.sigma, self.equilibrium.prices, self.equilibrium.wages, tol=tcfg.solver_tolerance,
             max_iter=tcfg.solver_max_iter, external_demand=ext if ext.any() else None)
         self.gdp = self.equilibrium.value_added.sum(axis=1)
@@ -477,12 +479,11 @@ class RegionalModel(mesa.Model):
         rng = self.rng
         fc = cfg.firms
         n_before = f.n_alive
-        capital_before = float(f.capital[f.alive].sum())
+        capital_before = float(f.capital.sum())  # free slots hold zero capital
         mv_from, mv_to, mv_sec, mv_cap, loss = relocation.relocate(
             f, profit, x_f, fc.relocation_review_share, cost, fc.relocation_horizon_years,
             fc.location_noise, rng, allowed, value_added_per_eff_capital=self._raw_profitability())
-        x_f, x_cell = self.effective_capital()
-        exited, liquidated = relocation.exit_firms(f, profit, x_f, fc.exit_rate,
+        exited, liquidated = relocation.exit_firms(f, profit, fc.exit_rate,
                                                    cfg.capital.depreciation, rng)
         exit_by_province = np.bincount(f.province[exited], minlength=self.n)
         n_exit_by_sector = np.bincount(f.sector[exited], minlength=N_SECTORS)
@@ -499,11 +500,11 @@ class RegionalModel(mesa.Model):
         investment = investment + liquidated
         self.capital_inflow = investment - liquidated - saving
         # Incumbents depreciate and invest; entrants are financed from what is left.
-        sector_capital = np.bincount(f.sector[f.alive], weights=f.capital[f.alive], minlength=N_SECTORS)
-        sector_count = np.maximum(np.bincount(f.sector[f.alive], minlength=N_SECTORS), 1)
+        sector_capital = np.bincount(f.sector, weights=f.capital, minlength=N_SECTORS)
+        sector_count = np.maximum(np.bincount(f.sector, weights=f.alive, minlength=N_SECTORS), 1)
         entry_size = fc.entry_size * sector_capital / sector_count
-        varieties = f.cell_sum(f.weight)
-        kcell = f.cell_sum(f.capital)
+        varieties = f.cell_sum(f.weight, masked=False)
+        kcell = f.cell_sum(f.capital, masked=False)
         vpc_nat = varieties.sum(axis=0) / np.maximum(kcell.sum(axis=0), 1e-300)
         vpc = np.where(kcell > 0, varieties / np.maximum(kcell, 1e-300), vpc_nat[None, :])
         inv_left = investment.copy()
@@ -514,14 +515,12 @@ class RegionalModel(mesa.Model):
             f, n_exit_by_sector, profit, fc.home_entry_share, entry_cost, fc.relocation_horizon_years,
             fc.location_noise, inv_left, entry_size, sd_stat, vpc, rng, allowed)
         entrant_capital = f.capital[entrant_slots].copy()
-        f.capital[entrant_slots] = 0.0
-        f.alive[entrant_slots] = False  # keep entrants out of the incumbents' investment
+        f.capital[entrant_slots] = 0.0  # keeps entrants out of the incumbents' investment
         x_f, x_cell = self.effective_capital()
         capital_mod.invest_in_firms(f, inv_left, capital_income_cell, x_f, x_cell,
                                     cfg.capital.depreciation)
-        f.alive[entrant_slots] = True
         f.capital[entrant_slots] = entrant_capital
-        f.age[f.alive] += 1
+        f.age += f.alive
         self.firm_flows = relocation.FirmFlows(
             moved_from=mv_from, moved_to=mv_to, moved_sector=mv_sec, moved_capital=mv_cap,
             relocation_loss=loss, exits=int(exited.size), entries=int(entrant_slots.size),
@@ -529,7 +528,7 @@ class RegionalModel(mesa.Model):
             entry_by_province=np.bincount(f.province[entrant_slots], minlength=self.n),
             liquidated=liquidated)
         self.capital_check = {
-            "before": capital_before, "after": float(f.capital[f.alive].sum()),
+            "before": capital_before, "after": float(f.capital.sum()),
             "saving": float(saving.sum()), "relocation_loss": loss,
             "n_before": n_before, "n_after": f.n_alive,
         }

@@ -19,6 +19,27 @@ and its value-added shares by sector. The rules, each documented in docs/model.m
    province TFP ``A_i`` = value-added-weighted geometric mean of ``Ã_is``; ``B_is = Ã_is / A_i``.
 5. **Demand.** Expenditure = GDP; services share = own services VA share; tradables split by
    national shares; CES demand shifters make every 2020 price 1.
+
+**Other base years** (``start_year`` 2005–2015, :func:`base_year_data`; docs/validation.md). The
+start state is built from the panel of that year by the same rules, so it reproduces that year's
+provincial GDP and population exactly:
+
+* population = ``population_10k`` × 10⁴ (NBS year-end, current vintage; whole persons); GDP =
+  ``gdp_100m_yuan`` (current prices, pre-revision yearbook vintage);
+* capital = ``capital_stock_zj_100m_yuan_2020prices`` rescaled to the year's investment price level
+  by the province's investment deflator implied by the perpetual-inventory identity of the data
+  itself: ``P_t/P_2020 = GFCF_t / (K_t − (1 − 0.096) K_(t−1))`` (both K at 2020 prices; exact for
+  the package's PIM, δ = 9.6 %); money is then in 100 million yuan at base-year prices;
+* sector shares: only 2020 shares are packaged, so each province's 2020 model sector split
+  (rule 1, computed on 2020 data) is applied as shares to the base-year GDP;
+* own-revenue rates and the central tax rate: the 2020 ratios to GDP;
+* migrant stock (non-hukou residents): the 2020 share of residents (``migrant_stock_2020`` /
+  census population) applied to the base-year population;
+* natural rate of increase in the base year: the national growth of the panel population over
+  the migration window (below); then the linear path to the UN 2050 target as in 2020;
+* migration target: net migration implied by the population change over the 5 years before the
+  base year (``migration_window``); for 2005–2009 the only earlier population is the 2000 GCAM
+  estimate (±2 %, SOURCES.md), so the window is 2000 → base year.
 """
 
 from __future__ import annotations
@@ -64,10 +85,15 @@ class Calibration:
     shifter: np.ndarray  # CES demand shifters (n, 3)
     firms: FirmTable
     internal_distance_km: np.ndarray
+    own_revenue_rate: np.ndarray | None = None  # own (local budget) revenue / GDP, 2020 ratios
+    central_rate: float | None = None  # central revenue / GDP, 2020 ratio
+    migrant_stock: float | None = None  # residents without local hukou, persons
+    natural_growth: float | None = None  # national natural rate of increase in the base year
+    migration_window: tuple[np.ndarray, np.ndarray, int] | None = None  # (pop then, pop now, years)
 
 
 def sector_value_added(ds: Dataset, cfg: Scenario, gdp: np.ndarray) -> np.ndarray:
-    """Value added by province and model sector (rule 1 of the module docstring)."""
+    """Value added by province and model sector (rule 1 of the module docstring), for 2020 GDP."""
     pr = ds.provinces
     prod = cfg.production
     primary = pr["va_share_primary_2020"].to_numpy(float)
@@ -119,16 +145,15 @@ def calibrate(ds: Dataset, cfg: Scenario, rng: np.random.Generator) -> Calibrati
     pr = ds.provinces
     n = ds.n
     alpha = capital_share_vector(cfg.production.capital_share)
-    population = pr["pop_census2020"].to_numpy(np.int64)
-    gdp_col = "gdp2020_100m_yuan" if cfg.gdp_vintage == "csy2021" else "gdp2020_100m_yuan_revised"
-    gdp = pr[gdp_col].to_numpy(float)
-    va = sector_value_added(ds, cfg, gdp)
-    va *= (gdp / va.sum(axis=1))[:, None]  # exact row sums (removes share rounding)
+    base = base_year_data(ds, cfg)
+    population, gdp, capital = base.population, base.gdp, base.capital
+    gdp2020 = base.gdp2020
+    va = sector_value_added(ds, cfg, gdp2020)
+    va *= (gdp / va.sum(axis=1))[:, None]  # exact row sums (removes share rounding); base-year GDP
 
     employment = cfg.demography.employment_rate_2020 * population.astype(float)
     wages = ((1.0 - alpha) * va).sum(axis=1) / employment
     labour = (1.0 - alpha) * va / wages[:, None]
-    capital = pr["capital_stock2020_100m_yuan_2020prices"].to_numpy(float)
     r = (alpha * va).sum(axis=1) / capital
     capital_by_sector = alpha * va / r[:, None]
 
@@ -147,11 +172,11 @@ def calibrate(ds: Dataset, cfg: Scenario, rng: np.random.Generator) -> Calibrati
     k_cell = np.bincount(cells, weights=k_raw, minlength=n * N_SECTORS)
     k = k_raw / k_cell[cells] * capital_by_sector.ravel()[cells]
     weight = k / capital_by_sector.ravel()[cells] * labour.ravel()[cells]
-    firms = FirmTable.empty(max(n_f, 1), n)
+    firms = FirmTable.empty(max(n_f, 1), n, alpha)
     firms.add(prov, sec, k, log_a, weight)
 
     # TFP (rule 4).
-    eff_k = firms.cell_sum(firms.capital * np.exp(firms.log_a / alpha[firms.sector]))
+    eff_k = firms.cell_sum(firms.effective_capital(), masked=False)
     tfp_cell = va / (eff_k**alpha * labour ** (1.0 - alpha))
     share = va / va.sum(axis=1, keepdims=True)
     tfp_prov = np.exp((share * np.log(tfp_cell)).sum(axis=1))
@@ -180,7 +205,92 @@ def calibrate(ds: Dataset, cfg: Scenario, rng: np.random.Generator) -> Calibrati
         capital_by_sector=capital_by_sector, alpha=alpha, tfp_province=tfp_prov,
         tfp_sector_relative=tfp_rel, exp_share=exp_share, shifter=shifter, firms=firms,
         internal_distance_km=internal,
+        own_revenue_rate=pr["fiscal_revenue2020_100m_yuan"].to_numpy(float) / gdp2020,
+        central_rate=ds.national_value("central_general_budget_revenue", 2020) / gdp2020.sum(),
+        migrant_stock=base.migrant_stock, natural_growth=base.natural_growth,
+        migration_window=base.migration_window,
     )
+
+
+#: Base years a scenario may start in: the panel years with NBS population, and 2020.
+BASE_YEARS: tuple[int, ...] = (*range(2005, 2016), 2020)
+#: Depreciation of the packaged capital stock's perpetual inventory (Zhang Jun et al. 2004).
+PIM_DEPRECIATION = 0.096
+
+
+@dataclass
+class BaseYearData:
+    """The data of a base year that the calibration reproduces (money in 100 million yuan at
+    the base year's prices)."""
+
+    year: int
+    population: np.ndarray  # persons (int64)
+    gdp: np.ndarray
+    capital: np.ndarray
+    gdp2020: np.ndarray  # the 2020 GDP of the configured vintage (for the 2020 ratios)
+    investment_deflator: np.ndarray  # P_year / P_2020 by province (1 in 2020)
+    migrant_stock: float
+    natural_growth: float
+    migration_window: tuple[np.ndarray, np.ndarray, int]  # (pop then, pop now, years); 10k persons
+
+
+def panel_year(ds: Dataset, year: int, column: str) -> np.ndarray:
+    """One panel column for ``year``, in province order (float)."""
+    p = ds.panel
+    rows = p.loc[p["year"] == year].sort_values("idx")
+    if len(rows) != ds.n:
+        raise ValueError(f"the panel has no complete year {year}")
+    return rows[column].to_numpy(float)
+
+
+def investment_deflator(ds: Dataset, year: int) -> np.ndarray:
+    """P_year / P_2020 by province, implied by the capital stock's perpetual inventory:
+    ``K_t = (1 − δ) K_(t−1) + GFCF_t / P_t`` with K at 2020 prices gives
+    ``P_t / P_2020 = GFCF_t / (K_t − (1 − δ) K_(t−1))``."""
+    if year == 2020:
+        return np.ones(ds.n)
+    col = "capital_stock_zj_100m_yuan_2020prices"
+    k_now, k_prev = panel_year(ds, year, col), panel_year(ds, year - 1, col)
+    gfcf = panel_year(ds, year, "gfcf_100m_yuan_current")
+    return gfcf / (k_now - (1.0 - PIM_DEPRECIATION) * k_prev)
+
+
+def migration_window_years(year: int) -> tuple[int, int]:
+    """(then, now) of the population change that sets the migration target of a base year:
+    the 5 years before it; for 2005–2009 the only earlier population is 2000 (an estimate)."""
+    if year == 2020:
+        return 2015, 2020
+    return (year - 5, year) if year >= 2010 else (2000, year)
+
+
+def base_year_data(ds: Dataset, cfg: Scenario) -> BaseYearData:
+    """Population, GDP and capital of the scenario's ``start_year`` (module docstring)."""
+    pr = ds.provinces
+    year = cfg.start_year
+    if year not in BASE_YEARS:
+        raise ValueError(f"start_year {year} has no base-year data (allowed: 2005–2015, 2020)")
+    gdp_col = "gdp2020_100m_yuan" if cfg.gdp_vintage == "csy2021" else "gdp2020_100m_yuan_revised"
+    gdp2020 = pr[gdp_col].to_numpy(float)
+    census = pr["pop_census2020"].to_numpy(np.int64)
+    then, now = migration_window_years(year)
+    pop_then = panel_year(ds, then, "population_10k")
+    if year == 2020:
+        population, gdp = census, gdp2020
+        capital = pr["capital_stock2020_100m_yuan_2020prices"].to_numpy(float)
+        pop_now = pr["pop_yearend2020_10k"].to_numpy(float)
+        natural = cfg.demography.natural_growth_2020
+        deflator = np.ones(ds.n)
+    else:
+        pop_now = panel_year(ds, year, "population_10k")
+        population = np.rint(pop_now * 1e4).astype(np.int64)
+        gdp = panel_year(ds, year, "gdp_100m_yuan")
+        deflator = investment_deflator(ds, year)
+        capital = panel_year(ds, year, "capital_stock_zj_100m_yuan_2020prices") * deflator
+        natural = float(np.log(pop_now.sum() / pop_then.sum()) / (now - then))
+    stock = cfg.migration.migrant_stock_2020 * population.sum() / census.sum()
+    return BaseYearData(year=year, population=population, gdp=gdp, capital=capital,
+                        gdp2020=gdp2020, investment_deflator=deflator, migrant_stock=float(stock),
+                        natural_growth=natural, migration_window=(pop_then, pop_now, now - then))
 
 
 def cluster_membership(ds: Dataset) -> np.ndarray:

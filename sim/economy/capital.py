@@ -32,11 +32,13 @@ def allocate_investment(saving: np.ndarray, capital: np.ndarray, capital_income:
 def invest_in_firms(firms: FirmTable, investment: np.ndarray, capital_income_cell: np.ndarray,
                     eff_capital_firm: np.ndarray, eff_capital_cell: np.ndarray,
                     depreciation: float) -> None:
-    """Depreciate every firm's capital and add its share of its province's investment."""
+    """Depreciate every firm's capital and add its share of its province's investment.
+
+    Firm f in cell c receives ``I_c · x_f / X_c``; cells without effective capital receive none
+    (their capital income is zero, so no investment is allocated to them)."""
     cell_share = capital_income_cell / capital_income_cell.sum(axis=1, keepdims=True)
     inv_cell = (investment[:, None] * cell_share).ravel()
-    cell = firms.cell
     x_cell = eff_capital_cell.ravel()
-    share = np.where(firms.alive, eff_capital_firm / np.maximum(x_cell[cell], 1e-300), 0.0)
+    per_x = np.divide(inv_cell, x_cell, out=np.zeros_like(inv_cell), where=x_cell > 0)
     firms.capital *= 1.0 - depreciation
-    firms.capital += inv_cell[cell] * share
+    firms.capital += eff_capital_firm * per_x[firms.cell_idx]

@@ -44,29 +44,57 @@ class FirmFlows:
     liquidated: np.ndarray  # by province, 100 million yuan (after depreciation)
 
 
+def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: float,
+                   allowed: np.ndarray | None = None) -> np.ndarray:
+    """Gain of moving, in years of value added, for every (origin, sector, destination).
+
+    ``g[o, s, j] = H (π_js/π_os − 1) − cost[o, j]`` (``cost`` may also be (S, n, n), indexed
+    ``cost[s, o, j]``); disallowed destinations get −∞; staying (j = o) is worth the nest
+    adjustment ``ν·ln(n−1)``, so that when every destination offers the same gain g the
+    probability of moving is ``1 / (1 + e^(−g/ν))`` whatever the number of provinces.
+    """
+    n, n_s = profit.shape
+    gain = horizon * (profit.T[None, :, :] / profit[:, :, None] - 1.0)
+    if cost.ndim == 3:
+        gain -= cost.transpose(1, 0, 2)
+    else:
+        gain -= cost[:, None, :]
+    if allowed is not None:
+        gain = np.where(allowed[None, :, :], gain, -np.inf)
+    o = np.arange(n)
+    gain[o, :, o] = noise * np.log(max(n - 1, 1))
+    return gain
+
+
 def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
                     cost: np.ndarray, horizon: float, noise: float,
                     rng: np.random.Generator, allowed: np.ndarray | None = None) -> np.ndarray:
     """Destination of each deciding firm (origin kept when no move is worth its cost).
 
-    ``profit`` (n, S) value added per effective capital; ``cost`` (n, n) in years of value added
-    (diagonal ignored); ``allowed`` optional (S, n) boolean of permitted destinations by sector.
+    A logit over destinations with Gumbel tastes of scale ν = ``noise``: the choice
+    probabilities ``softmax(g[o, s, :]/ν)`` depend only on the firm's (origin, sector), so they
+    are computed once per row of :func:`location_table` and each firm draws its destination by
+    inverse-CDF sampling with one uniform number (``ν = 0``: the best destination).
+    ``profit`` (n, S) value added per effective capital; ``cost`` (n, n) or (S, n, n) in years of
+    value added; ``allowed`` optional (S, n) boolean of permitted destinations by sector.
     """
     k = origin.size
     if k == 0:
         return origin.copy()
-    pi_o = profit[origin, sector]
-    gain = horizon * (profit[:, sector].T / pi_o[:, None] - 1.0) - cost[origin]
-    if allowed is not None:
-        gain = np.where(allowed[sector], gain, -np.inf)
-    n_dest = profit.shape[0]
-    # Staying is one option against n−1 destinations: the nest adjustment ν·ln(n−1) makes the
-    # probability of moving, when every destination offers the same gain g, equal to
-    # 1 / (1 + e^(−g/ν)) whatever the number of provinces.
-    gain[np.arange(k), origin] = noise * np.log(max(n_dest - 1, 1))
-    if noise > 0:
-        gain = gain + noise * rng.gumbel(size=gain.shape)
-    return np.argmax(gain, axis=1).astype(origin.dtype)
+    n, n_s = profit.shape
+    gain = location_table(profit, cost, horizon, noise, allowed).reshape(n * n_s, n)
+    rows = origin.astype(np.int64) * n_s + sector
+    if noise <= 0:
+        return np.argmax(gain, axis=1)[rows].astype(origin.dtype)
+    z = (gain - gain.max(axis=1, keepdims=True)) / noise
+    w = np.exp(z)
+    cdf = np.cumsum(w, axis=1)
+    cdf /= cdf[:, -1:]
+    cdf[:, -1] = 1.0
+    flat = (cdf + np.arange(n * n_s)[:, None]).ravel()
+    pos = np.searchsorted(flat, rows + rng.random(k), side="right")
+    dest = np.minimum(pos - rows * n, n - 1)
+    return dest.astype(origin.dtype)
 
 
 def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
@@ -93,24 +121,28 @@ def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
     va = va_rate[origin, sector] * eff_capital_firm[idx]
     loss = np.minimum(cost[origin, dest] * va, 0.5 * firms.capital[idx])
     firms.capital[idx] -= loss
-    firms.province[idx] = dest
+    firms.move(idx, dest)
     return origin, dest, sector, firms.capital[idx].copy(), float(loss.sum())
 
 
-def exit_firms(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
+def exit_firms(firms: FirmTable, profit: np.ndarray,
                exit_rate: float, depreciation: float, rng: np.random.Generator
                ) -> tuple[np.ndarray, np.ndarray]:
     """Remove exiting firms; returns (slots removed, liquidated capital by province)."""
     alive = firms.alive
     cell = firms.cell
-    # Profitability of the firm relative to its sector: value added per unit of capital.
-    va = profit.ravel()[cell] * eff_capital_firm
-    rel = np.where(alive, va / np.maximum(firms.capital, 1e-300), 0.0)
-    sector_mean = np.bincount(firms.sector[alive], weights=rel[alive], minlength=N_SECTORS) / \
-        np.maximum(np.bincount(firms.sector[alive], minlength=N_SECTORS), 1)
-    z = rel / np.maximum(sector_mean[firms.sector], 1e-300)
-    hazard = np.clip(exit_rate / np.maximum(z, 1e-6), 0.0, 0.5)
-    exits = alive & (rng.random(firms.capacity) < hazard)
+    n_cells = firms.n_provinces * N_SECTORS
+    # Profitability of the firm relative to its sector: value added per unit of capital,
+    # profit_cell · k a^(1/α) / k = profit_cell · a^(1/α); hazard = rate · (sector mean / own),
+    # capped at 0.5.
+    rel = profit.ravel()[cell] * firms.a_pow
+    rel *= alive
+    sums = np.bincount(cell, weights=rel, minlength=n_cells).reshape(-1, N_SECTORS).sum(axis=0)
+    counts = firms.cell_count().sum(axis=0)
+    sector_mean = sums / np.maximum(counts, 1)
+    threshold = np.tile(exit_rate * sector_mean, firms.n_provinces)[cell]
+    u = rng.random(firms.capacity)
+    exits = alive & (u < 0.5) & (u * rel < threshold)
     # Keep at least one firm in every province-sector cell so that no market disappears.
     slots = firms.keep_cells_occupied(np.flatnonzero(exits))
     liquidated = np.bincount(firms.province[slots], weights=(1.0 - depreciation) * firms.capital[slots],

@@ -32,14 +32,27 @@ def tfp_update(tfp: np.ndarray, growth: float, speed: np.ndarray,
 
 def firm_productivity_update(firms: FirmTable, alpha: np.ndarray, persistence: float,
                              shock_sd: float, rng: np.random.Generator) -> None:
-    """In-place AR(1) update of alive firms' log productivity, re-centred within each cell."""
-    inv_alpha = 1.0 / alpha[firms.sector]
-    np.multiply(firms.log_a, persistence, out=firms.log_a)
-    # Expected effective capital after the shock: E[e^(ε/α)] = e^(σ²/2α²) per firm.
-    lift = np.exp(0.5 * (shock_sd * inv_alpha) ** 2)
-    x_expected = firms.cell_sum(firms.capital * np.exp(firms.log_a * inv_alpha) * lift).ravel()
-    shocks = rng.normal(0.0, shock_sd, firms.capacity)
-    firms.log_a += np.where(firms.alive, shocks, 0.0)
-    x_after = firms.cell_sum(firms.capital * np.exp(firms.log_a * inv_alpha)).ravel()
-    ratio = np.divide(x_expected, x_after, out=np.ones_like(x_expected), where=x_after > 0)
-    firms.log_a += alpha[firms.sector] * np.log(ratio)[firms.cell]
+    """In-place AR(1) update of alive firms' log productivity, re-centred within each cell.
+
+    ``log a ← ρ log a + ε``; each cell is then rescaled so that its effective capital
+    ``Σ k a^(1/α)`` equals its expectation given the mean reversion,
+    ``Σ k a_ρ^(1/α) · E[e^(ε/α)]`` with ``a_ρ = a^ρ`` and ``E[e^(ε/α)] = e^(σ²/2α²)``.
+    """
+    inv_f = firms.inv_alpha[firms.sector]
+    la = firms.log_a
+    la *= persistence
+    a_det = np.exp(la * inv_f)
+    lift = np.exp(0.5 * (shock_sd * firms.inv_alpha) ** 2)  # per sector
+    x_expected = firms.cell_sum(firms.capital * a_det, masked=False) * lift[None, :]
+    eps = rng.normal(0.0, shock_sd, firms.capacity)
+    eps *= firms.alive
+    la += eps
+    eps *= inv_f
+    np.exp(eps, out=eps)
+    a_det *= eps
+    x_after = firms.cell_sum(firms.capital * a_det, masked=False).ravel()
+    ratio = np.divide(x_expected.ravel(), x_after, out=np.ones_like(x_after), where=x_after > 0)
+    cell = firms.cell_idx
+    a_det *= ratio[cell]
+    la += np.log(ratio)[cell] / inv_f
+    firms.a_pow = a_det
