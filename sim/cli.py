@@ -30,7 +30,7 @@ from typing import Any
 
 import sim
 
-__all__ = ["SUBCOMMANDS", "build_parser", "main", "subcommand", "summary_table"]
+__all__ = ["SUBCOMMANDS", "build_parser", "main", "subcommand", "summary_table", "warnings_summary"]
 
 Registrar = Callable[[Any], None]
 """``register(subparsers)``: adds a sub-command parser with ``set_defaults(handler=...)``."""
@@ -70,6 +70,12 @@ def _err(message: object) -> None:
 # Heavy sub-commands are imported only when the parser is built.
 SUBCOMMANDS["bench"] = "sim.bench:add_parser"
 SUBCOMMANDS["viz"] = "sim.viz.launch:add_parser"
+SUBCOMMANDS["compare"] = "sim.compare:add_parser"
+SUBCOMMANDS["report"] = "sim.io.report:add_parser"
+SUBCOMMANDS["sweep"] = "sim.sweep.cli:add_sweep_parser"
+SUBCOMMANDS["analyze"] = "sim.sweep.cli:add_analyze_parser"
+SUBCOMMANDS["calibrate"] = "sim.validation.cli:add_calibrate_parser"
+SUBCOMMANDS["validate"] = "sim.validation.cli:add_validate_parser"
 
 
 @subcommand("run")
@@ -123,6 +129,35 @@ def summary_table(national: Any, years: Sequence[int] | None = None) -> str:
     return "\n".join(lines)
 
 
+def warnings_summary(warnings: Sequence[Any], max_lines: int = 10) -> str:
+    """The early warnings of a run (``model.warnings``, §27) in at most ``max_lines`` lines: the
+    count by indicator, then the latest year's warnings by indicator (a few provinces each)."""
+    rows = list(warnings or [])
+    if not rows:
+        return "early warnings: none"
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["indicator"]] = counts.get(r["indicator"], 0) + 1
+    years = {int(r["year"]) for r in rows}
+    by = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    lines = [f"early warnings: {len(rows)} in {len(years)} year(s) ({by})"]
+    last = max(years)
+    latest: dict[str, list[Any]] = {}
+    for r in rows:
+        if int(r["year"]) == last:
+            latest.setdefault(r["indicator"], []).append(r)
+    lines.append(f"  {last}: {sum(len(v) for v in latest.values())} warning(s)")
+    for name, group in latest.items():
+        if len(lines) >= max_lines:
+            lines[-1] += " …"
+            break
+        sign = ">" if group[0]["value"] > group[0]["threshold"] else "<"
+        shown = ", ".join(f"{r['province']} {r['value']:.3g}" for r in group[:4])
+        more = f" (+{len(group) - 4} more)" if len(group) > 4 else ""
+        lines.append(f"    {name} {sign} {group[0]['threshold']:.3g}: {shown}{more}")
+    return "\n".join(lines)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``regsim run``: load, check, simulate year by year, write, summarise."""
     from sim.config import ConfigError, load_config
@@ -164,6 +199,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"regsim {config.name}: {config.start_year}–{model.year}, seed {config.seed}, "
           f"{wall:.1f} s")
     print(f"outputs: {out_arg}")
+    print(warnings_summary(getattr(model, "warnings", None) or []))
     print(summary_table(model.national_table()))
     return EXIT_OK
 

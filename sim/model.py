@@ -365,8 +365,22 @@ class RegionalModel(mesa.Model):
             m.after_step()
         self._record_flows()
 
+    def _check_firm_table(self) -> None:
+        """The cached firm columns must match the arrays (a mechanism that edits ``province`` or
+        ``log_a`` directly instead of through FirmTable.move/set_log_a breaks this). Checked on a
+        fixed stride of slots once a year: cheap, deterministic."""
+        f = self.firms
+        s = slice(0, None, max(1, f.capacity // 1000))
+        cell = f.province[s].astype(np.int64) * N_SECTORS + f.sector[s]
+        ok = f.cell_idx[s] == cell
+        ok &= np.isclose(f.a_pow[s], np.exp(f.log_a[s] * f.inv_alpha[f.sector[s]]), rtol=1e-9)
+        if not np.all(ok | ~f.alive[s]):
+            raise RuntimeError("firm table edited without FirmTable.move / set_log_a: cached "
+                               "cell or productivity columns are stale")
+
     def _record_flows(self) -> None:
         """Add the year's flows to its province and national records and the flows table."""
+        self._check_firm_table()
         fl = self.firm_flows
         assert fl is not None
         prov = self.province_records[-1]

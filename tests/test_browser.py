@@ -36,7 +36,7 @@ SCREENSHOT = ROOT / "results" / "browser" / "app.png"
 CHROMIUM = os.environ.get("REGSIM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-N_FIRMS = 1000
+N_FIRMS = int(os.environ.get("REGSIM_BROWSER_N_FIRMS", "1000"))  # small model: fast start
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 

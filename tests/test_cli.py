@@ -22,6 +22,7 @@ TABLE_FILES = {
     "plate_year.parquet",
     "national_year.parquet",
     "flows.parquet",
+    "warnings.parquet",
     "config.yaml",
     "manifest.json",
 }

@@ -15,6 +15,7 @@ from sim.cli import main
 from sim.config import config_hash, load_config
 from sim.data.loader import load_dataset
 from sim.io import TABLES, build_manifest, write_results
+from sim.io.results import WARNINGS_FILE
 from sim.io.figures import FIGURES, population_shares
 from sim.io.manifest import MANIFEST_KEYS, PACKAGES
 from sim.model import RegionalModel
@@ -44,7 +45,7 @@ def parquet_files(folder: Path) -> list[str]:
 
 def test_same_seed_gives_byte_identical_parquet(runs):
     names = parquet_files(runs["a"])
-    assert names == sorted([*TABLES, "firms_final.parquet"])
+    assert names == sorted([*TABLES, WARNINGS_FILE, "firms_final.parquet"])
     assert parquet_files(runs["b"]) == names
     for name in names:
         assert (runs["a"] / name).read_bytes() == (runs["b"] / name).read_bytes(), name

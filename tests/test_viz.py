@@ -105,9 +105,12 @@ def test_model_params_structure(params):
         "public_services__migrant_access", "trade__interprovincial_barrier"}
     for lever in levers:
         entry = params[lever.key]
-        assert entry["type"] == "SliderFloat"
-        assert entry["min"] <= entry["value"] <= entry["max"]
         assert params["slider_defaults"][lever.key] == entry["value"]
+        if lever.kind == "switch":
+            assert entry["type"] == "Checkbox" and isinstance(entry["value"], bool)
+        else:
+            assert entry["type"] == "SliderFloat"
+            assert entry["min"] <= entry["value"] <= entry["max"]
     assert params["migration__hukou_cost"]["value"] == 2.0
 
 
@@ -120,6 +123,14 @@ def test_scenario_choices_list_configs():
     assert resolve_config("configs/baseline.yaml").is_file()
     assert resolve_config(None) is None
     assert scenario_choices("/tmp/x.yaml")[0] == "/tmp/x.yaml"
+
+
+def test_every_scenario_choice_loads():
+    from sim.config import load_config
+
+    for choice in scenario_choices():
+        cfg = load_config(resolve_config(choice))
+        assert cfg.start_year < cfg.end_year
 
 
 def test_levers_list_skips_unknown_keys_and_supports_switches():
@@ -299,7 +310,8 @@ def test_page_step_and_lever_change_rebuilds_model(params):
             make_page(reactive, params)
 
     box, rc = solara.render(Page(), handle_error=False)
-    labels = {w.label for w in rc.find(v.Slider).widgets}
+    labels = {w.label for w in rc.find(v.Slider).widgets} | {
+        w.label for w in rc.find(v.Checkbox).widgets}
     assert {lv.label for lv in available_levers()} <= labels
     assert rc.find(v.Select, label="Scenario").widget.v_model == "configs/baseline.yaml"
 
@@ -318,6 +330,15 @@ def test_page_step_and_lever_change_rebuilds_model(params):
     assert m.config.n_firms == N_FIRMS
     levers = _html(rc, "regsim-levers")[0].unsafe_innerHTML
     assert "data-key='migration__hukou_cost' data-value='1.00' data-source='slider'" in levers
+
+    # a switch: turn a mechanism on
+    switch = next((lv for lv in available_levers() if lv.kind == "switch"), None)
+    if switch is not None:
+        rc.find(v.Checkbox, label=switch.label).widget.v_model = True
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        assert reactive.value.lever_sources[switch.key] == "slider"
+        assert reactive.value.config.mechanisms.model_dump()[switch.key.split("__")[1]]["enabled"]
+        rc.find(v.Checkbox, label=switch.label).widget.v_model = False
 
     # the scenario picker loads another config
     rc.find(v.Select, label="Scenario").widget.v_model = "configs/example_custom.yaml"
@@ -341,15 +362,18 @@ def test_redraw_after_a_step_is_fast_at_default_firm_count():
         drawing.to_svg(plots[2].update(m))
 
     redraw()  # first draw: font cache, tick objects
-    times = []
+    wall, cpu = [], []
     for _ in range(4):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         m.step()
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         redraw()
-        times.append((t1 - t0, time.perf_counter() - t1))
-    print(f"step, redraw at 20,000 firms (s): {[(round(s, 3), round(r, 3)) for s, r in times]}")
-    assert min(s + r for s, r in times) < 1.0
+        wall.append((t1 - t0, time.perf_counter() - t1))
+        cpu.append((c1 - c0, time.process_time() - c1))
+    print(f"step, redraw at 20,000 firms, wall (s): {[(round(a, 3), round(b, 3)) for a, b in wall]};"
+          f" CPU (s): {[(round(a, 3), round(b, 3)) for a, b in cpu]}")
+    # CPU time: robust to a loaded test machine
+    assert min(a + b for a, b in cpu) < 1.0
 
 
 # ---------------------------------------------------------------------------- launcher

@@ -474,7 +474,9 @@ class Scenario(Section):
 
     name: str = Field("baseline", description="Scenario name, used in outputs.")
     description: str = Field("", description="Free text.")
-    start_year: int = Field(2020, ge=2020, le=2020, description="First simulated state (data year).")
+    start_year: int = Field(2020, ge=2005, le=2020, description="First simulated state (data year): "
+        "2020, or a panel year 2005–2015 (2016–2019 have no packaged data); the start state "
+        "reproduces that year's provincial GDP and population (docs/validation.md).")
     end_year: int = Field(2050, ge=2006, le=2100, description="Last simulated year.")
     seed: int = Field(20201101, ge=0, le=2**63 - 1, description="Seed of the model's random generator.")
     n_firms: int = Field(20000, ge=186, le=20_000_000, description="Representative firms at the start "
@@ -503,6 +505,13 @@ class Scenario(Section):
                 f"end_year {self.end_year} must be after start_year {self.start_year}"
             )
         return self
+
+    @field_validator("start_year")
+    @classmethod
+    def _base_year(cls, v: int) -> int:
+        if 2015 < v < 2020:
+            raise ValueError(f"start_year {v} has no packaged data (allowed: 2005–2015 or 2020)")
+        return v
 
     @field_validator("migration")
     @classmethod

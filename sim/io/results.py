@@ -11,6 +11,8 @@ Files (all in the output folder)::
     plate_year.parquet      plate × year (population_share, gdp_share, ...)
     national_year.parquet   year (GDP, population, Theil T and its decomposition, CV, ...)
     flows.parquet           year, kind, from, to, amount, unit
+    warnings.parquet        year, province, indicator, value, threshold (early warnings, §27;
+                            empty with these columns when there are none)
     firms_final.parquet     alive firms at the end (only with ``firm_tables=True``)
     config.yaml             the resolved scenario (``load_config`` reads it back equal)
     manifest.json           scenario, hash, seed, versions, git commit, command, wall time, files
@@ -40,10 +42,12 @@ from sim.io.manifest import build_manifest, write_manifest
 
 __all__ = [
     "TABLES",
+    "WARNINGS_FILE",
     "OutputError",
     "check_out_dir",
     "default_out_dir",
     "firms_frame",
+    "warnings_frame",
     "write_parquet",
     "write_results",
 ]
@@ -57,6 +61,11 @@ TABLES: dict[str, str] = {
 """Output file → the model method that returns its table."""
 
 FIRMS_FILE = "firms_final.parquet"
+WARNINGS_FILE = "warnings.parquet"
+WARNINGS_SCHEMA = pa.schema([("year", pa.int64()), ("province", pa.string()),
+                             ("indicator", pa.string()), ("value", pa.float64()),
+                             ("threshold", pa.float64())])
+"""Columns of the early-warnings table (``model.warnings``, see ``sim.mechanisms.monitoring``)."""
 CONFIG_FILE = "config.yaml"
 MANIFEST_FILE = "manifest.json"
 FIGURES_DIR = "figures"
@@ -102,21 +111,38 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+def _arrow_table(frame: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     return table.replace_schema_metadata(None)
 
 
-def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str],
+                  schema: pa.Schema | None = None) -> Path:
     """Write ``frame`` (index dropped, no pandas metadata, fixed settings): the same frame always
-    gives the same bytes."""
+    gives the same bytes. ``schema`` fixes the column types (e.g. of an empty table)."""
     out = Path(path)
     pq.write_table(
-        _arrow_table(frame), out, compression="zstd", use_dictionary=False, write_statistics=False
+        _arrow_table(frame, schema), out, compression="zstd", use_dictionary=False,
+        write_statistics=False,
     )
     return out
+
+
+def warnings_frame(model: Any) -> pd.DataFrame:
+    """The run's early warnings (``model.warnings``: dicts with year, province, indicator, value,
+    threshold), in the order they were issued; an empty table with these columns when there are
+    none (or the model has no monitoring)."""
+    rows = list(getattr(model, "warnings", None) or [])
+    names = WARNINGS_SCHEMA.names
+    return pd.DataFrame({
+        "year": np.array([int(r["year"]) for r in rows], dtype=np.int64),
+        "province": pd.Series([str(r["province"]) for r in rows], dtype=object),
+        "indicator": pd.Series([str(r["indicator"]) for r in rows], dtype=object),
+        "value": np.array([float(r["value"]) for r in rows], dtype=float),
+        "threshold": np.array([float(r["threshold"]) for r in rows], dtype=float),
+    }, columns=names)
 
 
 def firms_frame(model: Any) -> pd.DataFrame:
@@ -188,6 +214,7 @@ def write_results(
         tmp.mkdir()
         for name, method in TABLES.items():
             write_parquet(getattr(model, method)(), tmp / name)
+        write_parquet(warnings_frame(model), tmp / WARNINGS_FILE, schema=WARNINGS_SCHEMA)
         if firm_tables:
             write_parquet(firms_frame(model), tmp / FIRMS_FILE)
         dump_config(model.config, tmp / CONFIG_FILE)

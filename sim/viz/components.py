@@ -42,6 +42,10 @@ CSS = """
 .regsim-disparity img, .regsim-plates img { max-height: 370px; }
 .regsim-overlays .v-btn { font-size: 11px; text-transform: none; letter-spacing: 0; }
 .regsim-controls .regsim-caption { margin: 0 4px 0 6px; }
+nav.v-navigation-drawer .v-select__selections { max-width: 300px; flex-wrap: nowrap; }
+nav.v-navigation-drawer .v-select__selections input { width: 0; min-width: 0; padding: 0; }
+nav.v-navigation-drawer .v-select__selection { overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; max-width: 300px; }
 .v-slider__thumb-container::after {
   content: attr(aria-valuenow); position: absolute; top: -19px; left: 0;
   transform: translateX(-50%); font-size: 11px; line-height: 1; color: #1565c0;
@@ -53,18 +57,22 @@ CSS = """
 .regsim-controls .v-input--selection-controls .v-input__slot { margin-bottom: 0; }
 .regsim-controls .v-messages { display: none; }
 .regsim-controls label { font-size: 13px; }
-.regsim-overview { font-size: 13px; line-height: 1.35; }
-.regsim-overview h3 { font-size: 13px; margin: 10px 0 4px 0; font-weight: 600; }
+.regsim-overview { font-size: 13px; line-height: 1.3; max-height: 380px; overflow-y: auto; }
+.regsim-overview h3 { font-size: 13px; margin: 8px 0 2px 0; font-weight: 600; }
 .regsim-year { font-size: 26px; font-weight: 600; }
 .regsim-scenario { color: #555; margin-left: 8px; }
-.regsim-kpis { display: flex; gap: 18px; flex-wrap: wrap; margin-top: 4px; }
-.regsim-kpis b { font-size: 15px; }
+.regsim-kpis { display: flex; gap: 2px 14px; flex-wrap: wrap; margin-top: 2px; }
+.regsim-kpis b { font-size: 14px; }
 .regsim-overview table { border-collapse: collapse; width: 100%; }
-.regsim-overview td, .regsim-overview th { padding: 1px 6px 1px 0; text-align: left; }
+.regsim-overview td, .regsim-overview th { padding: 0 6px 0 0; text-align: left; }
 .regsim-overview th { font-weight: 600; color: #555; border-bottom: 1px solid #ddd; }
 .regsim-overview td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.regsim-src-slider { color: #b35806; font-weight: 600; }
-.regsim-src-scenario { color: #777; }
+tr.regsim-src-slider td { color: #b35806; font-weight: 600; }
+tr.regsim-src-scenario td:last-child { color: #777; }
+.regsim-chips { display: flex; flex-wrap: wrap; gap: 3px 5px; margin: 4px 0 2px 0; }
+.regsim-chip { border: 1px solid #ccc; border-radius: 10px; padding: 0 6px; font-size: 11.5px;
+  white-space: nowrap; }
+.regsim-chip.regsim-src-slider { border-color: #b35806; color: #b35806; }
 .regsim-none { color: #2e7d32; }
 .regsim-warn td { color: #b71c1c; }
 """
@@ -204,25 +212,64 @@ def WarningsPanel(model: Any, follow_steps: bool = True):
 
 
 def _levers_html(model: Any) -> str:
+    """The levers in effect: a table of the core levers, chips for the mechanisms' switches and
+    doses, and the other mechanisms the scenario turns on. Each lever carries ``data-key``,
+    ``data-value`` and ``data-source`` (``scenario`` or ``slider``: set in the app)."""
     sources = getattr(model, "lever_sources", {})
-    rows = []
+    rows, chips = [], []
+    switched: set[str] = set()
     for lever in LEVERS:
         try:
             value = lever_value(model.config, lever.key, model.year)
+            raw = _raw(model.config, lever.key)
         except KeyError:
             continue
         source = sources.get(lever.key, "scenario")
-        raw = model.config
-        for part in lever.key.split("__"):
-            raw = raw[part] if isinstance(raw, dict) else getattr(raw, part)
-        shown = source if not isinstance(raw, dict) else "scenario path"
-        rows.append(
-            f"<tr class='regsim-lever' data-key='{html.escape(lever.key)}' "
-            f"data-value='{lever.format(value)}' data-source='{html.escape(source)}'>"
-            f"<td>{html.escape(lever.label)}</td><td class='num'>{lever.format(value)}</td>"
-            f"<td class='regsim-src-{html.escape(source)}'>{html.escape(shown)}</td></tr>")
-    return ("<table><tr><th>Lever</th><th>Value</th><th>From</th></tr>"
-            + "".join(rows) + "</table>")
+        shown = ("switch" if lever.kind == "switch" else "slider") if source == "slider" else (
+            "scenario path" if isinstance(raw, dict) else "scenario")
+        attrs = (f"class='regsim-lever{' regsim-chip' if _is_mechanism(lever.key) else ''} "
+                 f"regsim-src-{html.escape(source)}' data-key='{html.escape(lever.key)}' "
+                 f"data-value='{lever.format(value)}' data-source='{html.escape(source)}'")
+        if _is_mechanism(lever.key):
+            if lever.kind == "switch":
+                switched.add(lever.key.split("__")[1])
+            chips.append(f"<span {attrs} title='{html.escape(shown)}'>"
+                         f"{html.escape(lever.label)}: <b>{lever.format(value)}</b></span>")
+        else:
+            rows.append(f"<tr {attrs}><td>{html.escape(lever.label)}</td>"
+                        f"<td class='num'>{lever.format(value)}</td><td>{html.escape(shown)}</td>"
+                        "</tr>")
+    out = ("<table><tr><th>Lever</th><th>Value</th><th>From</th></tr>" + "".join(rows)
+           + "</table>")
+    mech = getattr(model.config, "mechanisms", None)
+    others = []
+    if mech is not None:
+        for name in type(mech).model_fields:
+            if name not in switched and getattr(getattr(mech, name), "enabled", False):
+                others.append(name.replace("_", " "))
+    if chips or others:
+        extra = (f"<span class='regsim-chip'>also on: <b>{html.escape(', '.join(others))}</b>"
+                 "</span>") if others else ""
+        out += f"<div class='regsim-chips'>{''.join(chips)}{extra}</div>"
+    return out
+
+
+def _is_mechanism(key: str) -> bool:
+    return key.startswith("mechanisms__")
+
+
+def _raw(config: Any, key: str) -> Any:
+    cur = config
+    for part in key.split("__"):
+        if isinstance(cur, dict):
+            if part not in cur:
+                raise KeyError(key)
+            cur = cur[part]
+        elif hasattr(cur, part):
+            cur = getattr(cur, part)
+        else:
+            raise KeyError(key)
+    return cur
 
 
 @solara.component
@@ -253,7 +300,7 @@ def OverviewPanel(model: Any):
         solara.HTML(tag="h3", unsafe_innerHTML="Levers in effect")
         solara.HTML(tag="div", classes=["regsim-levers"], unsafe_innerHTML=_levers_html(model))
         solara.HTML(tag="div", classes=["regsim-caption"], unsafe_innerHTML=html.escape(
-            "A slider left at its start value keeps the scenario's own setting; "
-            "a moved slider applies its constant on Reset."))
+            "Controls left at their start values keep the scenario's settings; moved ones "
+            "apply on Reset."))
         solara.HTML(tag="h3", unsafe_innerHTML=f"Early warnings, {model.year}")
         WarningsPanel(model, follow_steps=False)

@@ -6,6 +6,11 @@ projection of the packaged GeoJSON (standard parallels 25°N and 47°N, central 
 compound path per province in a single :class:`~matplotlib.collections.PolyCollection`; link
 overlays are drawn between the provinces' centroids (``data.provinces.centroid_lon/lat``).
 
+The app keeps its figures between steps (:class:`MapPlot`, :class:`DisparityPlot`,
+:class:`PlatePlot`: axes, ticks, labels and colour bar are made once, each ``update`` changes data
+and colours only), which halves the redraw time; :func:`map_figure`, :func:`disparity_figure` and
+:func:`plate_figure` make one-off figures. :func:`to_png` / :func:`to_svg` give the bytes shown.
+
 Optional model attributes are read when present: ``ecological_quality`` (array by province) and,
 in :mod:`sim.viz.components`, ``warnings``.
 """

@@ -81,9 +81,8 @@ class Lever:
         return self.fmt.format(value)
 
 
-#: The levers of the app, in display order. Add an entry to add a lever (mechanism levers such as
-#: the counterpart-support share, ecological compensation or the carbon-cap path go here with the
-#: mechanisms issue); keys the schema does not have are skipped.
+#: The levers of the app, in display order: the core levers, then the mechanisms' switches and
+#: doses. Add an entry to add a lever; keys the scenario schema does not have are skipped.
 LEVERS: tuple[Lever, ...] = (
     Lever("migration__hukou_cost", "Hukou cost (§7)", 0.0, 6.0, 0.1),
     Lever("firms__entry_barrier", "Negative-list entry barrier (§7)", 0.0, 2.0, 0.05),
@@ -92,6 +91,16 @@ LEVERS: tuple[Lever, ...] = (
     Lever("trade__interprovincial_barrier", "Interprovincial trade barrier (§8)", 0.0, 1.5, 0.05),
     Lever("public_services__hukou_conversion_rate", "Hukou conversion rate (§7)", 0.0, 0.2, 0.005,
           fmt="{:.3f}"),
+    Lever("mechanisms__counterpart_support__enabled", "Counterpart support (§14–15)",
+          kind="switch"),
+    Lever("mechanisms__counterpart_support__intensity", "Counterpart aid (× default)",
+          0.0, 5.0, 0.1),
+    Lever("mechanisms__eco_compensation__enabled", "Eco-compensation (§17)", kind="switch"),
+    Lever("mechanisms__eco_compensation__intensity", "Eco-compensation (× default)",
+          0.0, 5.0, 0.1),
+    Lever("mechanisms__carbon_market__enabled", "Carbon market (§9)", kind="switch"),
+    Lever("mechanisms__carbon_market__cap_decline", "Carbon cap decline (per year)",
+          0.0, 0.1, 0.005, fmt="{:.3f}"),
 )
 
 
