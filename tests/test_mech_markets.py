@@ -449,6 +449,12 @@ def test_talent_subsidies_raise_net_migration_and_are_financed(runs):
         np.testing.assert_allclose(paid.groupby("from")["amount"].sum().reindex(names, fill_value=0.0),
                                    expected, rtol=1e-9)
         assert set(paid["from"]) <= set(names[target])
+    # the central budget still balances: revenue + borrowing = transfers + subsidies + own spending
+    nat = m.national_table().set_index("year")
+    sub = flows[flows["kind"] == "talent_subsidy_transfer"].groupby("year")["amount"].sum()
+    sub = sub.reindex(nat.index, fill_value=0.0)
+    np.testing.assert_allclose(nat["central_revenue"] + nat["central_borrowing"],
+                               nat["central_transfers"] + sub + nat["central_own_spending"], rtol=1e-12)
     bonus = dp.talent_bonus(2025)
     cost = np.mean([h["amount"].sum() for h in dp.history])
     print(f"\ntalent subsidies: net migration to the centre, west and northeast {gain[1]:+,.0f} in 2021, "

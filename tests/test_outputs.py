@@ -15,9 +15,9 @@ from sim.cli import main
 from sim.config import config_hash, load_config
 from sim.data.loader import load_dataset
 from sim.io import TABLES, build_manifest, write_results
-from sim.io.results import WARNINGS_FILE
 from sim.io.figures import FIGURES, population_shares
 from sim.io.manifest import MANIFEST_KEYS, PACKAGES
+from sim.io.results import WARNINGS_FILE
 from sim.model import RegionalModel
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -338,16 +338,21 @@ def test_failing_run_is_recorded_and_does_not_stop_the_sweep(tmp_path, capsys, m
     assert set(pd.read_parquet(out / "runs.parquet")["status"]) == {"done"}
 
 
-def test_sobol_and_morris_indices_on_a_smoke_sweep(tmp_path, capsys):
-    tiny = {"n_firms": 200, "end_year": 2021}
-    params = {"migration.hukou_cost": [0.0, 2.0], "firms.entry_barrier": [0.0, 0.5]}
+TINY_1Y = {"n_firms": 200, "end_year": 2021}
+PARAMS_2 = {"migration.hukou_cost": [0.0, 2.0], "firms.entry_barrier": [0.0, 0.5]}
+
+
+def test_sobol_indices_on_a_smoke_sweep(tmp_path):
+    tiny, params = TINY_1Y, PARAMS_2
     sob = write_sweep(tmp_path, "sob", set=tiny, replicates=1,
                       design={"type": "sobol", "n": 2, "parameters": params},
                       analysis={"indicators": ["theil_t"], "outputs": ["theil_t@2021"],
                                 "num_resamples": 20})
     out = tmp_path / "sob_out"
     assert sweep(sob, out, "--workers", "1") == 0
-    assert main(["analyze", str(out), "--output", "theil_t@2021", "--output", "gdp@2021"]) == 0
+    args = ["analyze", str(out), "--output", "theil_t@2021", "--output", "gdp@2021", "-q",
+            "--no-figures"]
+    assert main(args) == 0
     idx = pd.read_parquet(out / "tables" / "sobol_indices.parquet")
     assert list(idx.columns) == ["output", "indicator", "year", "parameter", "S1", "S1_conf",
                                  "ST", "ST_conf"]
@@ -355,22 +360,29 @@ def test_sobol_and_morris_indices_on_a_smoke_sweep(tmp_path, capsys):
     assert set(idx["parameter"]) == set(params)
     assert np.isfinite(idx[["S1", "ST"]].to_numpy()).all()
     assert (idx[["S1_conf", "ST_conf"]].to_numpy() >= 0).all()
-    assert (out / "figures" / "sobol_theil_t_2021.png").is_file()
     first = (out / "tables" / "checksums.json").read_text()
-    assert main(["analyze", str(out), "--output", "theil_t@2021", "--output", "gdp@2021"]) == 0
+    assert main(args) == 0
     assert (out / "tables" / "checksums.json").read_text() == first  # seeded bootstrap
 
+
+@pytest.mark.slow
+def test_morris_indices_and_figures(tmp_path, capsys):
+    tiny, params = TINY_1Y, PARAMS_2
     mor = write_sweep(tmp_path, "mor", set=tiny, replicates=1,
                       design={"type": "morris", "trajectories": 2, "parameters": params},
                       analysis={"indicators": ["theil_t"], "outputs": ["theil_t@2021"],
                                 "num_resamples": 20})
     out = tmp_path / "mor_out"
     assert sweep(mor, out, "--workers", "1") == 0
-    assert main(["analyze", str(out), "--no-figures"]) == 0
+    assert main(["analyze", str(out)]) == 0
     idx = pd.read_parquet(out / "tables" / "morris_indices.parquet")
     assert set(idx["parameter"]) == set(params)
     assert {"mu", "mu_star", "mu_star_conf", "sigma"} <= set(idx.columns)
-    assert "main table morris_indices" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "main table morris_indices" in printed
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "morris_theil_t_2021.png", "paths_theil_t.png"]
+    assert "figures/morris_theil_t_2021.png" in printed
 
 
 def test_mesa_batch_run_works_on_regional_model():
