@@ -10,7 +10,7 @@ $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON_BOOT)" || { echo "error: no Python >= 3.12 found (PATH or pyenv)"; exit 1; }
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev,sweep,viz]"
+	$(PY) -m pip install -q -c requirements.lock -e ".[dev,sweep,viz]"
 	touch $@
 
 install: $(VENV)/.installed

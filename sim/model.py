@@ -482,8 +482,9 @@ class RegionalModel(mesa.Model):
         x_f, x_cell = self.effective_capital()
         profit = self.profitability()
         barrier = path_value(cfg.firms.entry_barrier, self.year)
-        cost = np.full((self.n, self.n), cfg.firms.relocation_cost + barrier)
-        entry_cost = np.full((self.n, self.n), barrier)
+        # Costs by sector × origin × destination, in years of value added.
+        cost = np.full((N_SECTORS, self.n, self.n), cfg.firms.relocation_cost + barrier)
+        entry_cost = np.full((N_SECTORS, self.n, self.n), barrier)
         for m in self.mechanisms:
             cost = m.relocation_cost(cost)
             entry_cost = m.relocation_cost(entry_cost)

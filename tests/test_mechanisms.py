@@ -72,7 +72,7 @@ def test_registry_sections_and_defaults():
         assert cls.clauses.startswith("§")
         section = getattr(s.mechanisms, cls.key)
         assert isinstance(section, MechanismSection)
-        assert section.enabled is False  # all off by default: the baseline is unchanged
+        assert section.enabled is (cls.key == "monitoring")  # only monitoring runs by default
         for name, info in type(section).model_fields.items():  # units and sources everywhere
             extra = info.json_schema_extra or {}
             assert extra.get("unit") and extra.get("source"), f"{cls.key}.{name}"
@@ -82,7 +82,8 @@ def test_scenario_files():
     nc = load_config(CONFIGS / "no_coordination.yaml")
     assert nc.name == "no_coordination"
     assert nc.fiscal.equalising_intensity == 0.0
-    assert not any(getattr(nc.mechanisms, k).enabled for k in KEYS)
+    # Every coordination mechanism is off; monitoring (§27) observes without acting.
+    assert not any(getattr(nc.mechanisms, k).enabled for k in KEYS if k != "monitoring")
     base = load_config(CONFIGS / "baseline.yaml")
     for lever in ("hukou_cost",):
         assert getattr(nc.migration, lever) == getattr(base.migration, lever)
@@ -90,8 +91,8 @@ def test_scenario_files():
     assert nc.trade.interprovincial_barrier == base.trade.interprovincial_barrier
     for key in KEYS:
         s = load_config(CONFIGS / "mechanisms" / f"{key}.yaml")
-        on = [k for k in KEYS if getattr(s.mechanisms, k).enabled]
-        assert on == [key], (key, on)
+        on = [k for k in KEYS if getattr(s.mechanisms, k).enabled and k != "monitoring"]
+        assert on == ([key] if key != "monitoring" else []), (key, on)
         assert s.fiscal.equalising_intensity == 0.0  # extends no_coordination
 
 

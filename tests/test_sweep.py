@@ -476,8 +476,7 @@ def test_dask_local_cluster_gives_identical_results(reference, tmp_path, capsys)
 
 @pytest.mark.slow
 def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
-    import psutil
-
+    psutil = pytest.importorskip("psutil")  # installed with dask[distributed]
     from sim.sweep import read_table
 
     n_runs = 12

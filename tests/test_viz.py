@@ -334,11 +334,14 @@ def test_page_step_and_lever_change_rebuilds_model(params):
     # a switch: turn a mechanism on
     switch = next((lv for lv in available_levers() if lv.kind == "switch"), None)
     if switch is not None:
-        rc.find(v.Checkbox, label=switch.label).widget.v_model = True
+        box_widget = rc.find(v.Checkbox, label=switch.label).widget
+        start = bool(box_widget.v_model)  # the baseline switches some mechanisms on
+        box_widget.v_model = not start
         rc.find(v.Btn, children=["Reset"]).widget.click()
         assert reactive.value.lever_sources[switch.key] == "slider"
-        assert reactive.value.config.mechanisms.model_dump()[switch.key.split("__")[1]]["enabled"]
-        rc.find(v.Checkbox, label=switch.label).widget.v_model = False
+        enabled = reactive.value.config.mechanisms.model_dump()[switch.key.split("__")[1]]["enabled"]
+        assert enabled is (not start)
+        rc.find(v.Checkbox, label=switch.label).widget.v_model = start
 
     # the scenario picker loads another config
     rc.find(v.Select, label="Scenario").widget.v_model = "configs/example_custom.yaml"

@@ -119,7 +119,8 @@ def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
     idx, origin, dest, sector = idx[keep], origin[keep], dest[keep], sector[keep]
     va_rate = profit if value_added_per_eff_capital is None else value_added_per_eff_capital
     va = va_rate[origin, sector] * eff_capital_firm[idx]
-    loss = np.minimum(cost[origin, dest] * va, 0.5 * firms.capital[idx])
+    c = cost[sector, origin, dest] if cost.ndim == 3 else cost[origin, dest]
+    loss = np.minimum(c * va, 0.5 * firms.capital[idx])
     firms.capital[idx] -= loss
     firms.move(idx, dest)
     return origin, dest, sector, firms.capital[idx].copy(), float(loss.sum())
@@ -168,6 +169,8 @@ def enter_firms(firms: FirmTable, n_by_sector: np.ndarray, profit: np.ndarray,
         p = counts[:, s] / counts[:, s].sum()
         origin = rng.choice(n, size=m, p=p)
         mobile = rng.random(m) >= home_share
+        if allowed is not None:  # a local start-up where its sector is banned must go elsewhere
+            mobile |= ~allowed[s][origin]
         dest = origin.copy()
         if mobile.any():
             dest[mobile] = choose_location(origin[mobile], np.full(mobile.sum(), s), profit, cost,

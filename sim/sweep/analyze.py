@@ -174,6 +174,12 @@ def _plt() -> Any:
     return plt
 
 
+def _year_axis(ax: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+
+
 def _fig_paths(ens: pd.DataFrame, indicator: str, lo: str, hi: str, path: Path,
                title: str) -> Path:
     """Median path and band of each point: one panel for up to 6 points, else one panel per
@@ -189,6 +195,7 @@ def _fig_paths(ens: pd.DataFrame, indicator: str, lo: str, hi: str, path: Path,
             ax.fill_between(g["year"], g[lo], g[hi], color=line.get_color(), alpha=0.18, lw=0)
         ax.set_xlabel("year")
         ax.set_ylabel(indicator)
+        _year_axis(ax)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, ncol=2, frameon=False)
         ax.set_title(title, fontsize=10)
@@ -203,6 +210,7 @@ def _fig_paths(ens: pd.DataFrame, indicator: str, lo: str, hi: str, path: Path,
             ax.plot(g["year"], g["median"], lw=1.4, color="C0")
             ax.fill_between(g["year"], g[lo], g[hi], color="C0", alpha=0.2, lw=0)
             ax.set_title(label, fontsize=7)
+            _year_axis(ax)
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
         for ax in list(axes.flat)[len(groups):]:

@@ -11,17 +11,22 @@ best point on the unit cube with at most ``n_local`` further evaluations.
 
 **Fitted** (:data:`FIT_PARAMETERS`): ``technology.catch_up_speed`` and
 ``technology.closable_gap_share`` (the speed and extent of TFP convergence: what σ-convergence
-pins down), ``migration.gross_move_rate_2020`` (responsiveness of migration to changing wages and
-services: the 2010 population shares), ``capital.mobile_share`` (how much saving follows returns
-across provinces) and ``firms.location_noise`` (idiosyncratic location choice of relocating and
-entering firms: the spread of GDP shares). The gross move rate is fitted in the 2005 base year and
-used as the 2020 rate (an assumption: the census migrant stocks grew from 2005 to 2020).
+pins down; over five years mainly their product, see the identification record),
+``migration.gross_move_rate_2020`` (responsiveness of migration to changing wages and services:
+the 2010 population shares), ``capital.mobile_share`` (how much saving follows returns across
+provinces) and ``firms.location_noise`` (idiosyncratic location choice of relocating and entering
+firms: the spread of GDP shares). The gross move rate is fitted in the 2005 base year and used as
+the 2020 rate (an assumption: the census migrant stocks grew from 2005 to 2020).
 
 **Not fitted** (remain sourced values or assumptions, see docs/config_reference.md): every other
-parameter, notably the migration elasticity, the hukou and distance costs (they and the gross
-move rate are not separately identified by five years of net flows), the frontier growth rate (the
-panel GDP is nominal, so national real growth is not observed), the capital shares, σ, trade
-costs, and the fiscal rules.
+parameter, notably the migration elasticity, the hukou and distance costs (they and the gross move
+rate are not separately identified by five years of net flows), the frontier growth rate (the
+panel GDP is nominal, so national real growth is not observed), the capital shares, σ, trade costs
+and the fiscal rules.
+
+**Identification record** (``CalibrationResult.identification``): the loss at each fitted value
+× 0.5 and × 1.5 (clipped to the box) with the others at their fitted values, and the loss of the
+fitted point under a second, disjoint set of seeds (the noise scale of the loss).
 
 The result is written to ``configs/calibrated.yaml`` (``extends: baseline.yaml`` and the fitted
 values, with the fit statistics in comments) and ``configs/calibrated.json`` (the full record:
@@ -47,9 +52,9 @@ from sim.validation.backcast import COMPONENTS, fit_statistics, observed, simula
 
 #: Parameter → (lower, upper bound of the search, what the data constrain).
 FIT_PARAMETERS: dict[str, tuple[float, float, str]] = {
-    "technology.catch_up_speed": (0.0, 0.3, "speed of TFP catch-up: σ-convergence (CV, Theil T)"),
+    "technology.catch_up_speed": (0.0, 0.5, "speed of TFP catch-up: σ-convergence (CV, Theil T)"),
     "technology.closable_gap_share": (0.0, 1.0, "closable share of the TFP gap: σ-convergence"),
-    "migration.gross_move_rate_2020": (0.002, 0.04, "migration responsiveness: 2010 population shares"),
+    "migration.gross_move_rate_2020": (0.004, 0.04, "migration responsiveness: 2010 population shares"),
     "capital.mobile_share": (0.0, 1.0, "capital mobility: 2010 GDP shares and σ-convergence"),
     "firms.location_noise": (0.02, 1.0, "idiosyncratic firm location: spread of 2010 GDP shares"),
 }
@@ -66,6 +71,7 @@ class CalibrationResult:
     fit: dict[str, Any]  # fit statistics at the fitted values
     fit_defaults: dict[str, Any]  # at the schema defaults
     evaluations: list[dict[str, Any]] = field(default_factory=list)
+    identification: dict[str, Any] = field(default_factory=dict)
     seeds: tuple[int, ...] = DEFAULT_SEEDS
     n_firms: int = 20000
     seconds: float = 0.0
@@ -136,6 +142,23 @@ def calibrate(base: Scenario | str | None = None, seeds: Sequence[int] = DEFAULT
     # The best evaluated point, written with 4 significant digits (and re-evaluated so).
     i_best = int(np.argmin([e["loss"] for e in evals]))
     fitted = {k: round_value(v) for k, v in evals[i_best]["params"].items()}
+    ident: dict[str, Any] = {}
+    if n_local > 0 or n_design > 0:
+        for key, (lo, hi, _) in FIT_PARAMETERS.items():
+            row = {}
+            for label, factor in (("low", 0.5), ("high", 1.5)):
+                value = fitted[key] * factor if fitted[key] > 0 else lo + 0.1 * (hi - lo)
+                value = round_value(min(max(value, lo), hi))
+                sim = simulate(FIT_START, FIT_END, seeds, base=base,
+                               overrides={**fitted, key: value}, n_firms=n_firms, data=ds)
+                row[label] = {"value": value,
+                              "loss": fit_statistics(sim, obs, FIT_START, FIT_END)["loss"]}
+            ident[key] = row
+        other = tuple(max(seeds) + 1 + i for i in range(len(seeds)))
+        sim = simulate(FIT_START, FIT_END, other, base=base, overrides=fitted, n_firms=n_firms,
+                       data=ds)
+        ident["other_seeds"] = {"seeds": list(other),
+                                "loss": fit_statistics(sim, obs, FIT_START, FIT_END)["loss"]}
     sim_fit = simulate(FIT_START, FIT_END, seeds, base=base, overrides=fitted, n_firms=n_firms,
                        data=ds)
     sim_def = simulate(FIT_START, FIT_END, seeds, base=base, overrides={}, n_firms=n_firms,
@@ -144,7 +167,8 @@ def calibrate(base: Scenario | str | None = None, seeds: Sequence[int] = DEFAULT
         fitted=fitted, defaults=start,
         fit=fit_statistics(sim_fit, obs, FIT_START, FIT_END),
         fit_defaults=fit_statistics(sim_def, obs, FIT_START, FIT_END),
-        evaluations=evals, seeds=seeds, n_firms=n_firms, seconds=time.perf_counter() - t0)
+        evaluations=evals, identification=ident, seeds=seeds, n_firms=n_firms,
+        seconds=time.perf_counter() - t0)
 
 
 def _jsonable(fit: dict[str, Any]) -> dict[str, Any]:
@@ -179,9 +203,18 @@ def write_outputs(result: CalibrationResult, path: Path, extends: str = "baselin
                  f"Theil T 2010: data {by['theil_data'].iloc[-1]:.4f}, model {by['theil_model'].iloc[-1]:.4f}")
     lines.append(f"#   rank correlation of provincial population growth 2005–2010: "
                  f"{f['pop_growth_rank_corr']:.2f}")
+    ident = result.identification
+    if ident:
+        lines.append(f"#   loss of the fitted values with other seeds {ident['other_seeds']['seeds']}: "
+                     f"{ident['other_seeds']['loss']:.3f} (noise scale)")
+        lines.append("#   identification, loss at fitted x0.5 / x1.5: " + "; ".join(
+            f"{k.split('.')[1]} {v['low']['loss']:.2f} / {v['high']['loss']:.2f}"
+            for k, v in ident.items() if k != "other_seeds"))
     lines += [
         "# Fitted: " + ", ".join(FIT_PARAMETERS) + ".",
-        "# Everything else keeps its sourced value or assumption (docs/config_reference.md).",
+        "# Not fitted: migration elasticity and costs, frontier growth, capital shares, sigma,",
+        "# trade costs, fiscal rules and every other parameter.",
+        "# Their values and sources: docs/config_reference.md.",
         f"# Full record: {path.with_suffix('.json').name}",
         "",
         f"extends: {extends}",
@@ -210,6 +243,7 @@ def write_outputs(result: CalibrationResult, path: Path, extends: str = "baselin
         "bounds": {k: [lo, hi] for k, (lo, hi, _) in FIT_PARAMETERS.items()},
         "window": [FIT_START, FIT_END], "seeds": list(result.seeds), "n_firms": result.n_firms,
         "fit": _jsonable(result.fit), "fit_defaults": _jsonable(result.fit_defaults),
+        "identification": result.identification,
         "evaluations": result.evaluations, "seconds": result.seconds,
     }
     json_path = path.with_suffix(".json")
