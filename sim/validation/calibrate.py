@@ -6,8 +6,11 @@ rules of ``sim.economy.calibration``), simulate to 2010 and compare with the pan
 population shares in 2010; each as the model's mean squared error over that of the persistence
 forecast; the loss is their sum). Model statistics are averaged over ``seeds`` with common random
 numbers. The search is derivative-free and small: a scrambled Sobol design of ``n_design`` points
-in the box of :data:`FIT_PARAMETERS` plus the schema defaults, then Nelder–Mead (scipy) from the
-best point on the unit cube with at most ``n_local`` further evaluations.
+in the box of :data:`SEARCH` plus the schema defaults, then Nelder–Mead (scipy) from the best
+point on the unit cube with at most ``n_local`` further evaluations. The search coordinates
+replace the catch-up speed λ by the initial catch-up rate λκ (κ = closable share), the
+combination five years of σ-convergence identify, so that the simplex can move along the λ–κ
+ridge.
 
 **Fitted** (:data:`FIT_PARAMETERS`): ``technology.catch_up_speed`` and
 ``technology.closable_gap_share`` (the speed and extent of TFP convergence: what σ-convergence
@@ -50,14 +53,22 @@ from sim.config import Scenario, load_config
 from sim.data.loader import Dataset, load_dataset
 from sim.validation.backcast import COMPONENTS, fit_statistics, observed, simulate
 
-#: Parameter → (lower, upper bound of the search, what the data constrain).
+#: Fitted parameter → (lower, upper bound, what the data constrain).
 FIT_PARAMETERS: dict[str, tuple[float, float, str]] = {
     "technology.catch_up_speed": (0.0, 0.5, "speed of TFP catch-up: σ-convergence (CV, Theil T)"),
-    "technology.closable_gap_share": (0.0, 1.0, "closable share of the TFP gap: σ-convergence"),
+    "technology.closable_gap_share": (0.05, 1.0, "closable share of the TFP gap: σ-convergence"),
     "migration.gross_move_rate_2020": (0.004, 0.04, "migration responsiveness: 2010 population shares"),
     "capital.mobile_share": (0.0, 1.0, "capital mobility: 2010 GDP shares and σ-convergence"),
     "firms.location_noise": (0.02, 1.0, "idiosyncratic firm location: spread of 2010 GDP shares"),
 }
+#: The search runs on these coordinates (bounds): the initial catch-up rate
+#: ``catch_up_speed × closable_gap_share`` (what five years identify) replaces the speed, which is
+#: recovered as rate / share (capped at its bound); the other coordinates are the parameters.
+CATCH_UP_RATE = (0.0, 0.15)
+SEARCH: tuple[tuple[str, float, float], ...] = (
+    ("catch_up_rate", *CATCH_UP_RATE),
+    *((k, lo, hi) for k, (lo, hi, _) in FIT_PARAMETERS.items() if k != "technology.catch_up_speed"),
+)
 FIT_START, FIT_END = 2005, 2010
 DEFAULT_SEEDS: tuple[int, ...] = (1, 2, 3)
 
@@ -79,12 +90,18 @@ class CalibrationResult:
 
 def _to_params(u: np.ndarray) -> dict[str, float]:
     u = np.clip(u, 0.0, 1.0)
-    return {k: float(lo + (hi - lo) * x)
-            for (k, (lo, hi, _)), x in zip(FIT_PARAMETERS.items(), u, strict=True)}
+    x = {k: float(lo + (hi - lo) * v) for (k, lo, hi), v in zip(SEARCH, u, strict=True)}
+    share = x["technology.closable_gap_share"]
+    hi_speed = FIT_PARAMETERS["technology.catch_up_speed"][1]
+    out = {"technology.catch_up_speed": min(x.pop("catch_up_rate") / share, hi_speed)}
+    out.update(x)
+    return {k: out[k] for k in FIT_PARAMETERS}
 
 
 def _to_unit(params: dict[str, float]) -> np.ndarray:
-    return np.array([(params[k] - lo) / (hi - lo) for k, (lo, hi, _) in FIT_PARAMETERS.items()])
+    x = dict(params)
+    x["catch_up_rate"] = params["technology.catch_up_speed"] * params["technology.closable_gap_share"]
+    return np.array([(x[k] - lo) / (hi - lo) for k, lo, hi in SEARCH])
 
 
 def defaults(base: Scenario) -> dict[str, float]:
@@ -129,7 +146,7 @@ def calibrate(base: Scenario | str | None = None, seeds: Sequence[int] = DEFAULT
     start = defaults(base)
     design = [_to_unit(start)]
     if n_design > 0:
-        sobol = qmc.Sobol(d=len(FIT_PARAMETERS), scramble=True, seed=20050101)
+        sobol = qmc.Sobol(d=len(SEARCH), scramble=True, seed=20050101)
         design += list(sobol.random(n_design))
     scores = [objective(u) for u in design]
     best = design[int(np.argmin(scores))]
