@@ -181,9 +181,9 @@ def _year_axis(ax: Any) -> None:
 
 
 def _fig_paths(ens: pd.DataFrame, indicator: str, lo: str, hi: str, path: Path,
-               title: str) -> Path:
+               title: str, reference: str | None = None) -> Path:
     """Median path and band of each point: one panel for up to 6 points, else one panel per
-    point with the first point's median dashed for reference."""
+    point with the median of the ``reference`` point (default: the first) dashed."""
     plt = _plt()
     sub = ens[ens["indicator"] == indicator]
     groups = [(str(g["label"].iloc[0]), g.sort_values("year"))
@@ -204,7 +204,7 @@ def _fig_paths(ens: pd.DataFrame, indicator: str, lo: str, hi: str, path: Path,
         nrow = math.ceil(len(groups) / ncol)
         fig, axes = plt.subplots(nrow, ncol, figsize=(3.1 * ncol, 2.2 * nrow + 0.6), sharex=True,
                                  sharey=True, squeeze=False)
-        ref_label, ref = groups[0]
+        ref_label, ref = next((g for g in groups if g[0] == reference), groups[0])
         for ax, (label, g) in zip(axes.flat, groups, strict=False):
             ax.plot(ref["year"], ref["median"], color="0.55", lw=1.0, ls="--")
             ax.plot(g["year"], g["median"], lw=1.4, color="C0")
@@ -479,7 +479,8 @@ def _figures(tables: dict[str, pd.DataFrame], folder: Path, manifest: dict[str, 
         for ind in ens["indicator"].unique():
             f = f"paths_{_safe(ind)}.png"
             _fig_paths(ens, ind, lo, hi, folder / f,
-                       f"{name}{smoke}: {ind}, median and {band} band over replicates")
+                       f"{name}{smoke}: {ind}, median and {band} band over replicates",
+                       analysis.reference)
             made.append(f)
     outc = tables.get("outcomes")
     if manifest.get("design") == "grid" and outc is not None and not outc.empty:

@@ -251,6 +251,7 @@ class Analysis(_Strict):
     num_resamples: int = Field(1000, ge=10, le=100_000)
     figures: bool = True
     main_table: str | None = None
+    reference: str | None = None  # label of the point drawn dashed in every panel of the paths
 
     @field_validator("outputs")
     @classmethod

@@ -88,6 +88,11 @@ class Simulation:
         stats = [yearly_statistics(f) for f in self.frames]
         return pd.concat(stats).groupby("year", as_index=False).mean()
 
+    def sd_statistics(self) -> pd.DataFrame:
+        """Standard deviation across seeds of the yearly statistics (0 for one seed)."""
+        stats = [yearly_statistics(f) for f in self.frames]
+        return pd.concat(stats).groupby("year", as_index=False).std(ddof=0)
+
     def mean_shares(self, year: int, column: str) -> np.ndarray:
         return np.mean([shares(f, year, column) for f in self.frames], axis=0)
 
@@ -151,6 +156,7 @@ def fit_statistics(sim: Simulation, obs: pd.DataFrame, start: int, end: int) -> 
     correlation)."""
     years = list(range(start + 1, end + 1))
     ms = sim.mean_statistics().set_index("year")
+    sd = sim.sd_statistics().set_index("year")
     ds_ = yearly_statistics(obs).set_index("year")
     out: dict[str, Any] = {"start": start, "end": end, "components": {}}
     for comp, col in (("cv", "cv"), ("theil", "theil_t")):
@@ -168,6 +174,8 @@ def fit_statistics(sim: Simulation, obs: pd.DataFrame, start: int, end: int) -> 
         "cv_model": ms.loc[[start, *years], "cv"].to_numpy(),
         "theil_data": ds_.loc[[start, *years], "theil_t"].to_numpy(),
         "theil_model": ms.loc[[start, *years], "theil_t"].to_numpy(),
+        "cv_model_sd": sd.loc[[start, *years], "cv"].to_numpy(),
+        "theil_model_sd": sd.loc[[start, *years], "theil_t"].to_numpy(),
     })
     g_model = sim.mean_growth(start, end)
     g_data = growth(obs, start, end)

@@ -420,10 +420,13 @@ def summary_markdown(checks: pd.DataFrame, report: dict[str, Any]) -> str:
         "| id | check | target | model | tolerance | pass |",
         "|---|---|---|---|---|---|",
     ]
+    def cell(x: Any) -> str:
+        return str(x).replace("|", "\\|")
+
     for _, r in checks.iterrows():
         mark = "✅" if r["pass"] else "❌"
-        lines.append(f"| {r['id']} | {r['check']} | {r['target']} | {r['result']} | "
-                     f"{r['tolerance']} | {mark} |")
+        lines.append(f"| {r['id']} | {cell(r['check'])} | {cell(r['target'])} | "
+                     f"{cell(r['result'])} | {cell(r['tolerance'])} | {mark} |")
     lines += ["", "## Figures", ""]
     for name, rel in report["figures"].items():
         lines.append(f"![{name}]({rel})")
