@@ -277,7 +277,7 @@ def _fig_sobol(tab: pd.DataFrame, path: Path, title: str) -> Path:
     plt = _plt()
     names = _short_names(list(tab["parameter"]))
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(names) + 2), 4))
+    fig, ax = plt.subplots(figsize=(min(14.0, max(5.0, 0.55 * len(names) + 2)), 4.8))
     ax.bar(x - 0.2, tab["S1"], 0.4, yerr=tab["S1_conf"], capsize=3, label="first order S1")
     ax.bar(x + 0.2, tab["ST"], 0.4, yerr=tab["ST_conf"], capsize=3, label="total ST")
     ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
