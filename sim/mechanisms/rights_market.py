@@ -186,7 +186,9 @@ class RightsMarket(Mechanism):
 
     # --- to be provided by subclasses ------------------------------------------------------
     def baseline(self) -> np.ndarray:
-        raise NotImplementedError
+        """Use of the right without the market this year, by province (each market defines it:
+        CO2 in carbon_market, water use in water_rights)."""
+        raise TypeError(f"{type(self).__name__} must define baseline()")
 
     def mac_reference(self) -> tuple[float, float]:
         """(price, abatement share) that pins c_ref = price / abatement^γ."""
