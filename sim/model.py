@@ -176,6 +176,7 @@ class RegionalModel(mesa.Model):
         self.return_wedge = (self.alpha * cal.value_added).sum(axis=1) / cal.capital
         self.ledger = Ledger(self.n)
         self._public_finance()
+        # 2020 national mean spending per resident: the service index is 1 there.
         self.spending_reference = float(self.local_spending.sum() / self.population.sum())
         self._public_services()
         self.net_migration = np.zeros(self.n, dtype=np.int64)
@@ -330,10 +331,16 @@ class RegionalModel(mesa.Model):
         respond to changes against the calibrated state, not to the 2020 levels."""
         return self._raw_profitability() / self.profit_wedge
 
+    def toward_2050(self, value_start: float, value_2050: float) -> float:
+        """A parameter that moves linearly from its start-year value to its 2050 value (flat
+        outside): investment rate, employment rate, frontier growth."""
+        span = 2050 - self.config.start_year
+        x = min(max((self.year - self.config.start_year) / span, 0.0), 1.0)
+        return value_start + (value_2050 - value_start) * x
+
     def investment_rate(self) -> float:
         c = self.config.capital
-        x = min(max((self.year - self.config.start_year) / (2050 - self.config.start_year), 0.0), 1.0)
-        return c.investment_rate_2020 + (c.investment_rate_2050 - c.investment_rate_2020) * x
+        return self.toward_2050(c.investment_rate_2020, c.investment_rate_2050)
 
     @property
     def capital(self) -> np.ndarray:
@@ -406,8 +413,7 @@ class RegionalModel(mesa.Model):
         self.natural_change = demography.natural_change(self.population, rate)
         self.population = self.population + self.natural_change
         d = self.config.demography
-        x = min(max((self.year - self.config.start_year) / (2050 - self.config.start_year), 0.0), 1.0)
-        emp_rate = d.employment_rate_2020 + (d.employment_rate_2050 - d.employment_rate_2020) * x
+        emp_rate = self.toward_2050(d.employment_rate_2020, d.employment_rate_2050)
         self.employment = emp_rate * self.population.astype(float)
 
     def _produce(self) -> None:
@@ -446,8 +452,8 @@ class RegionalModel(mesa.Model):
     def _public_services(self) -> None:
         ps = self.config.public_services
         self.service_index = public_services.service_index(
-            self.local_spending, self.population.astype(float), self.spending_reference
-            if hasattr(self, "spending_reference") else 1.0, ps.spending_elasticity)
+            self.local_spending, self.population.astype(float), self.spending_reference,
+            ps.spending_elasticity)
         access = path_value(ps.migrant_access, self.year)
         for m in self.mechanisms:
             access = m.services_access(access)
@@ -550,8 +556,7 @@ class RegionalModel(mesa.Model):
 
     def _technology(self) -> None:
         tc = self.config.technology
-        x = min(max((self.year - self.config.start_year) / (2050 - self.config.start_year), 0.0), 1.0)
-        growth = tc.frontier_growth_2020 + (tc.frontier_growth_2050 - tc.frontier_growth_2020) * x
+        growth = self.toward_2050(tc.frontier_growth_2020, tc.frontier_growth_2050)
         links = np.zeros(self.n)
         for m in self.mechanisms:
             links = m.catch_up_links(links)
