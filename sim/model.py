@@ -173,6 +173,7 @@ class RegionalModel(mesa.Model):
             market_access=np.zeros((self.n, 3)), iterations=0)
         self.gdp = cal.gdp.copy()
         self.profit_wedge = self._raw_profitability()
+        self.relocating_sectors = np.isin(np.array(SECTORS), config.firms.relocating_sectors)
         self.return_wedge = (self.alpha * cal.value_added).sum(axis=1) / cal.capital
         self.ledger = Ledger(self.n)
         self._public_finance()
@@ -503,7 +504,8 @@ class RegionalModel(mesa.Model):
         capital_before = float(f.capital.sum())  # free slots hold zero capital
         mv_from, mv_to, mv_sec, mv_cap, loss = relocation.relocate(
             f, profit, x_f, fc.relocation_review_share, cost, fc.relocation_horizon_years,
-            fc.location_noise, rng, allowed, value_added_per_eff_capital=self._raw_profitability())
+            fc.location_noise, rng, allowed, value_added_per_eff_capital=self._raw_profitability(),
+            relocating=self.relocating_sectors)
         exited, liquidated = relocation.exit_firms(f, profit, fc.exit_rate,
                                                    cfg.capital.depreciation, rng)
         exit_by_province = np.bincount(f.province[exited], minlength=self.n)
@@ -534,12 +536,12 @@ class RegionalModel(mesa.Model):
         # entrants first take their capital out of the destination's investment
         entrant_slots = relocation.enter_firms(
             f, n_exit_by_sector, profit, fc.home_entry_share, entry_cost, fc.relocation_horizon_years,
-            fc.location_noise, inv_left, entry_size, sd_stat, vpc, rng, allowed)
+            fc.location_noise, inv_left, entry_size, sd_stat, vpc, rng, allowed,
+            relocating=self.relocating_sectors)
         entrant_capital = f.capital[entrant_slots].copy()
         f.capital[entrant_slots] = 0.0  # keeps entrants out of the incumbents' investment
-        x_f, x_cell = self.effective_capital()
-        capital_mod.invest_in_firms(f, inv_left, capital_income_cell, x_f, x_cell,
-                                    cfg.capital.depreciation)
+        capital_mod.invest_in_firms(f, inv_left, capital_income_cell,
+                                    f.cell_sum(f.capital, masked=False), cfg.capital.depreciation)
         f.capital[entrant_slots] = entrant_capital
         f.age += f.alive
         self.firm_flows = relocation.FirmFlows(

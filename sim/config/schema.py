@@ -401,6 +401,25 @@ class Firms(Section):
         description="Share of entrants that are local start-ups (no barrier); the rest choose a province "
         "by expected value added net of the entry barrier.",
     )
+    relocating_sectors: list[str] = Field(
+        default_factory=lambda: ["labour_manufacturing", "capital_manufacturing", "high_tech"],
+        description="Sectors whose firms reconsider their province and whose entrants may choose one "
+        "(industrial transfer). Firms of the other sectors stay where they are and their entrants are "
+        "local start-ups (a start-up in a province where its sector is banned still goes elsewhere).",
+        json_schema_extra={"unit": "sector names", "source": "assumption: industrial transfer (§5; DESIGN "
+                           "§2.7) concerns tradable manufacturing; agriculture is tied to land, resources "
+                           "to deposits, and services (not traded between provinces) serve local demand"},
+    )
+
+    @field_validator("relocating_sectors")
+    @classmethod
+    def _sectors(cls, v: list[str]) -> list[str]:
+        unknown = set(v) - set(SECTORS)
+        if unknown:
+            raise ValueError(f"unknown sector {sorted(unknown)[0]!r} (allowed: {', '.join(SECTORS)})")
+        if len(set(v)) != len(v):
+            raise ValueError("a sector is listed twice")
+        return v
 
 
 class Technology(Section):

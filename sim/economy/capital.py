@@ -4,9 +4,14 @@ Each province saves ``s(t) · GDP_i`` (the investment rate, linear from its 2020
 value). A share ``1 − m`` is invested at home; the share ``m`` (``capital.mobile_share``) is
 pooled nationally and invested in province i in proportion to ``K_i · (r_i / r_i,2020)^η`` with the return
 on capital ``r_i = Σ_s α_s VA_is / K_i`` relative to its calibrated 2020 level (Boyreau-Debray & Wei 2005 on low capital mobility). Inside
-a province, investment goes to sectors in proportion to capital income ``α_s VA_is`` and to firms
-in proportion to their effective capital ``k_f a_f^(1/α)`` (their share of the cell's capital
-income). Capital depreciates at δ. Everything is conserved: Σ investment = Σ saving.
+a province, investment goes to sectors in proportion to capital income ``α_s VA_is`` and to the
+firms of a sector in proportion to their capital ``k_f``: every incumbent of a province-sector
+grows at the same rate (Gibrat's law of proportional growth; Sutton 1997). Firm productivity acts
+through selection instead (exit hazards, relocation and the firm's effective capital in
+production). Allocating by effective capital ``k_f a_f^(1/α)`` instead would, with constant
+returns at the firm level, let the most productive firms compound without bound (the top 1 % of
+firms held 10 % of capital in 2020 and 39 % by 2050 under that rule), so that single firms
+carried several per cent of national capital and their relocation moved whole provinces. Capital depreciates at δ. Everything is conserved: Σ investment = Σ saving.
 """
 
 from __future__ import annotations
@@ -30,15 +35,14 @@ def allocate_investment(saving: np.ndarray, capital: np.ndarray, capital_income:
 
 
 def invest_in_firms(firms: FirmTable, investment: np.ndarray, capital_income_cell: np.ndarray,
-                    eff_capital_firm: np.ndarray, eff_capital_cell: np.ndarray,
-                    depreciation: float) -> None:
+                    capital_cell: np.ndarray, depreciation: float) -> None:
     """Depreciate every firm's capital and add its share of its province's investment.
 
-    Firm f in cell c receives ``I_c · x_f / X_c``; cells without effective capital receive none
+    Firm f in cell c receives ``I_c · k_f / K_c`` (Gibrat); cells without capital receive none
     (their capital income is zero, so no investment is allocated to them)."""
     cell_share = capital_income_cell / capital_income_cell.sum(axis=1, keepdims=True)
     inv_cell = (investment[:, None] * cell_share).ravel()
-    x_cell = eff_capital_cell.ravel()
-    per_x = np.divide(inv_cell, x_cell, out=np.zeros_like(inv_cell), where=x_cell > 0)
-    firms.capital *= 1.0 - depreciation
-    firms.capital += eff_capital_firm * per_x[firms.cell_idx]
+    k_cell = capital_cell.ravel()
+    growth = np.divide(inv_cell, k_cell, out=np.zeros_like(inv_cell), where=k_cell > 0)
+    growth += 1.0 - depreciation
+    firms.capital *= growth[firms.cell_idx]

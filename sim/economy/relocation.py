@@ -7,8 +7,14 @@ where ``π_js`` is value added per unit of effective capital in (j, s), ``c`` th
 ``b`` the market-access barrier for out-of-province firms (§7 unified negative list, a lever) and
 ``x_ij`` destination-specific costs set by mechanisms (transfer zones and cooperation parks lower
 them, ecological bans make them prohibitive). Idiosyncratic location tastes (Gumbel, scale
-``location_noise``) make the choice a logit; staying carries the nest adjustment ν·ln(n−1) so that
-the number of provinces does not by itself inflate moves. Movers take their capital and varieties with them
+``location_noise`` ν) make the choice a logit over *sites*: a province is an aggregate of
+elemental locations in proportion to its capital in the sector, ``w_js = K_js / K_s``, so its
+choice probability carries the size term ``ν·ln w_js`` (McFadden 1978 aggregation of elemental
+alternatives; Guimarães, Figueiredo & Woodward 2003 for firm location). Staying is worth
+``ν·ln Σ_{j≠o} w_js``, so that when every destination offers the same gain g a reviewing firm
+moves with probability ``1 / (1 + e^(−g/ν))`` and movers spread in proportion to existing
+capital: with equal gains relocation and entry leave provincial capital shares unchanged, and
+firms flow only towards destinations whose profitability rose relative to their origin's. Movers take their capital and varieties with them
 and lose ``c + b + x_ij`` years of value added from their capital.
 
 Exit hazards are the base exit rate scaled by relative profitability (the least profitable
@@ -45,13 +51,16 @@ class FirmFlows:
 
 
 def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: float,
-                   allowed: np.ndarray | None = None) -> np.ndarray:
-    """Gain of moving, in years of value added, for every (origin, sector, destination).
+                   allowed: np.ndarray | None = None, size: np.ndarray | None = None
+                   ) -> np.ndarray:
+    """Value of each choice, in years of value added, for every (origin, sector, destination).
 
-    ``g[o, s, j] = H (π_js/π_os − 1) − cost[o, j]`` (``cost`` may also be (S, n, n), indexed
-    ``cost[s, o, j]``); disallowed destinations get −∞; staying (j = o) is worth the nest
-    adjustment ``ν·ln(n−1)``, so that when every destination offers the same gain g the
-    probability of moving is ``1 / (1 + e^(−g/ν))`` whatever the number of provinces.
+    ``g[o, s, j] = H (π_js/π_os − 1) − cost[o, j] + ν ln w_js`` (``cost`` may also be (S, n, n),
+    indexed ``cost[s, o, j]``) with ``w_js`` the destination's share of sector s's ``size``
+    (n, S; capital by cell; ``None``: every province counts as one site); disallowed destinations
+    get −∞; staying (j = o) is worth ``ν·ln Σ_{j≠o} w_js``, so that when every destination
+    offers the same gain g the probability of moving is ``1 / (1 + e^(−g/ν))`` whatever the
+    number and sizes of the provinces, and movers spread in proportion to ``w``.
     """
     n, n_s = profit.shape
     gain = horizon * (profit.T[None, :, :] / profit[:, :, None] - 1.0)
@@ -59,16 +68,25 @@ def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: 
         gain -= cost.transpose(1, 0, 2)
     else:
         gain -= cost[:, None, :]
+    o = np.arange(n)
+    if size is None or noise <= 0:
+        stay = np.full((n, n_s), noise * np.log(max(n - 1, 1)))
+    else:
+        w = np.maximum(size, 0.0)
+        w = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
+        w = np.maximum(w, 1e-12)  # an empty cell is still a (tiny) site
+        gain += noise * np.log(w).T[None, :, :]
+        stay = noise * np.log(np.maximum(w.sum(axis=0)[None, :] - w, 1e-12))
     if allowed is not None:
         gain = np.where(allowed[None, :, :], gain, -np.inf)
-    o = np.arange(n)
-    gain[o, :, o] = noise * np.log(max(n - 1, 1))
+    gain[o, :, o] = stay
     return gain
 
 
 def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
                     cost: np.ndarray, horizon: float, noise: float,
-                    rng: np.random.Generator, allowed: np.ndarray | None = None) -> np.ndarray:
+                    rng: np.random.Generator, allowed: np.ndarray | None = None,
+                    size: np.ndarray | None = None) -> np.ndarray:
     """Destination of each deciding firm (origin kept when no move is worth its cost).
 
     A logit over destinations with Gumbel tastes of scale ν = ``noise``: the choice
@@ -76,13 +94,14 @@ def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
     are computed once per row of :func:`location_table` and each firm draws its destination by
     inverse-CDF sampling with one uniform number (``ν = 0``: the best destination).
     ``profit`` (n, S) value added per effective capital; ``cost`` (n, n) or (S, n, n) in years of
-    value added; ``allowed`` optional (S, n) boolean of permitted destinations by sector.
+    value added; ``allowed`` optional (S, n) boolean of permitted destinations by sector;
+    ``size`` optional (n, S) number of sites (capital) by cell, see :func:`location_table`.
     """
     k = origin.size
     if k == 0:
         return origin.copy()
     n, n_s = profit.shape
-    gain = location_table(profit, cost, horizon, noise, allowed).reshape(n * n_s, n)
+    gain = location_table(profit, cost, horizon, noise, allowed, size).reshape(n * n_s, n)
     rows = origin.astype(np.int64) * n_s + sector
     if noise <= 0:
         return np.argmax(gain, axis=1)[rows].astype(origin.dtype)
@@ -101,18 +120,23 @@ def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
              review_share: float, cost: np.ndarray, horizon: float, noise: float,
              rng: np.random.Generator, allowed: np.ndarray | None = None,
              value_added_per_eff_capital: np.ndarray | None = None,
+             relocating: np.ndarray | None = None,
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """Move reviewing firms whose best location is elsewhere. Returns (from, to, sector,
     capital moved, capital lost).
 
     ``profit`` is the (wedge-corrected) profitability index the decision compares;
     ``value_added_per_eff_capital`` (defaults to ``profit``) converts the cost, in years of the
-    firm's value added, into capital lost."""
+    firm's value added, into capital lost. Only firms of sectors flagged in ``relocating``
+    (boolean by sector; ``None``: all) review their location."""
     review = firms.alive & (rng.random(firms.capacity) < review_share)
+    if relocating is not None and not relocating.all():
+        review &= relocating[firms.sector]
     idx = np.flatnonzero(review)
     origin = firms.province[idx].astype(np.int64)
     sector = firms.sector[idx].astype(np.int64)
-    dest = choose_location(origin, sector, profit, cost, horizon, noise, rng, allowed)
+    size = firms.cell_sum(firms.capital, masked=False)
+    dest = choose_location(origin, sector, profit, cost, horizon, noise, rng, allowed, size)
     moving = dest != origin
     movers = firms.keep_cells_occupied(idx[moving])
     keep = np.isin(idx, movers)
@@ -156,11 +180,14 @@ def enter_firms(firms: FirmTable, n_by_sector: np.ndarray, profit: np.ndarray,
                 home_share: float, cost: np.ndarray, horizon: float, noise: float,
                 investment: np.ndarray, entry_size: np.ndarray, log_a_sd: float,
                 varieties_per_capital: np.ndarray, rng: np.random.Generator,
-                allowed: np.ndarray | None = None) -> np.ndarray:
+                allowed: np.ndarray | None = None,
+                relocating: np.ndarray | None = None) -> np.ndarray:
     """Add entrants (``n_by_sector``) and finance their capital from ``investment`` (in place).
-    Returns the slots of the entrants."""
+    Returns the slots of the entrants. In sectors not flagged in ``relocating`` every entrant is
+    a local start-up, unless its sector is banned at home."""
     n = firms.n_provinces
     counts = firms.cell_count()  # (n, S)
+    size = firms.cell_sum(firms.capital, masked=False)
     provs, secs = [], []
     for s in range(N_SECTORS):
         m = int(n_by_sector[s])
@@ -169,12 +196,14 @@ def enter_firms(firms: FirmTable, n_by_sector: np.ndarray, profit: np.ndarray,
         p = counts[:, s] / counts[:, s].sum()
         origin = rng.choice(n, size=m, p=p)
         mobile = rng.random(m) >= home_share
+        if relocating is not None and not relocating[s]:
+            mobile[:] = False
         if allowed is not None:  # a local start-up where its sector is banned must go elsewhere
             mobile |= ~allowed[s][origin]
         dest = origin.copy()
         if mobile.any():
             dest[mobile] = choose_location(origin[mobile], np.full(mobile.sum(), s), profit, cost,
-                                           horizon, noise, rng, allowed)
+                                           horizon, noise, rng, allowed, size)
         provs.append(dest)
         secs.append(np.full(m, s))
     if not provs:
