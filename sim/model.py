@@ -49,6 +49,7 @@ from sim.economy.calibration import (
     cluster_barrier_matrix,
     cluster_integration_2020,
     cluster_membership,
+    persistent_tfp_gap,
 )
 from sim.economy.ledger import Ledger
 from sim.economy.production import Equilibrium, solve_equilibrium
@@ -103,8 +104,9 @@ class RegionalModel(mesa.Model):
         self.population_start = cal.population.copy()
         self.employment_start = cal.employment.copy()
         self.tfp = cal.tfp_province.copy()
-        gap0 = np.log(self.tfp.max()) - np.log(self.tfp)
-        self.persistent_tfp_gap = (1.0 - config.technology.closable_gap_share) * gap0
+        self.persistent_tfp_gap = persistent_tfp_gap(
+            self.tfp, cal.gdp, cal.employment, cal.value_added, cal.alpha,
+            config.technology.closable_gap_share)
         self.tfp_relative = cal.tfp_sector_relative
         self.exp_share = cal.exp_share
         self.shifter = cal.shifter
@@ -173,6 +175,7 @@ class RegionalModel(mesa.Model):
             market_access=np.zeros((self.n, 3)), iterations=0)
         self.gdp = cal.gdp.copy()
         self.profit_wedge = self._raw_profitability()
+        self.investment_intensity = cal.investment_intensity
         self.relocating_sectors = np.isin(np.array(SECTORS), config.firms.relocating_sectors)
         self.return_wedge = (self.alpha * cal.value_added).sum(axis=1) / cal.capital
         self.ledger = Ledger(self.n)
@@ -517,7 +520,7 @@ class RegionalModel(mesa.Model):
         investment = capital_mod.allocate_investment(
             saving, np.maximum(k_prov, 1e-9), capital_income_cell.sum(axis=1),
             cfg.capital.mobile_share, cfg.capital.return_elasticity,
-            self.return_wedge)
+            self.return_wedge, self.investment_intensity)
         for m in self.mechanisms:
             investment = m.investment(investment)
         investment = investment + liquidated

@@ -19,6 +19,23 @@ and its value-added shares by sector. The rules, each documented in docs/model.m
    province TFP ``A_i`` = value-added-weighted geometric mean of ``Ã_is``; ``B_is = Ã_is / A_i``.
 5. **Demand.** Expenditure = GDP; services share = own services VA share; tradables split by
    national shares; CES demand shifters make every 2020 price 1.
+7. **Investment intensity** (:func:`investment_intensity`). Where saving is invested follows the
+   provinces' own history: province i's relative investment intensity is its gross fixed capital
+   formation over GDP in the five panel years up to the base year (2011–2015 for 2020, the last
+   packaged years) divided by the national ratio (Qinghai 2.09, Tibet 1.90, Ningxia 1.78 …
+   Shanghai 0.64 for 2011–2015). It weights the home part of investment
+   (``sim.economy.capital``), so each province keeps investing at its historical intensity (the
+   west's investment has long exceeded its own saving, financed by central programmes and
+   banks), instead of at the national rate, which would shed capital from high-K/Y provinces.
+6. **Closable TFP gap** (:func:`persistent_tfp_gap`). Measured TFP gaps to the frontier province
+   F (the highest ``A_i``) are large where capital per worker is high (the west's 2020 TFP is a
+   quarter to a third of Beijing's), so they mix technology with capital-measurement and
+   misallocation wedges. Catch-up closes the TFP gap that would close a share κ
+   (``technology.closable_gap_share``) of the log gap in output per worker at a constant
+   capital–output ratio: ``c_i = min(κ (1 − ᾱ_i) max(ln y_F − ln y_i, 0), ln A_F − ln A_i)``
+   with ``y = GDP / employment`` and ``ᾱ_i`` the province's value-added-weighted capital share
+   (with K/Y fixed, ``y ∝ A^(1/(1−α))``; conditional convergence in output per worker, Barro &
+   Sala-i-Martin 1992). The rest of the gap, ``ln A_F − ln A_i − c_i``, persists.
 
 **Other base years** (``start_year`` 2005–2015, :func:`base_year_data`; docs/validation.md). The
 start state is built from the panel of that year by the same rules, so it reproduces that year's
@@ -90,6 +107,7 @@ class Calibration:
     migrant_stock: float | None = None  # residents without local hukou, persons
     natural_growth: float | None = None  # national natural rate of increase in the base year
     migration_window: tuple[np.ndarray, np.ndarray, int] | None = None  # (pop then, pop now, years)
+    investment_intensity: np.ndarray | None = None  # GFCF/GDP relative to national (rule 7)
 
 
 def sector_value_added(ds: Dataset, cfg: Scenario, gdp: np.ndarray) -> np.ndarray:
@@ -209,6 +227,7 @@ def calibrate(ds: Dataset, cfg: Scenario, rng: np.random.Generator) -> Calibrati
         central_rate=ds.national_value("central_general_budget_revenue", 2020) / gdp2020.sum(),
         migrant_stock=base.migrant_stock, natural_growth=base.natural_growth,
         migration_window=base.migration_window,
+        investment_intensity=investment_intensity(ds, cfg.start_year),
     )
 
 
@@ -241,6 +260,16 @@ def panel_year(ds: Dataset, year: int, column: str) -> np.ndarray:
     if len(rows) != ds.n:
         raise ValueError(f"the panel has no complete year {year}")
     return rows[column].to_numpy(float)
+
+
+def investment_intensity(ds: Dataset, year: int, window: int = 5) -> np.ndarray:
+    """Relative investment intensity by province (rule 7): Σ GFCF / Σ GDP over the ``window``
+    panel years up to ``year`` (capped at the last panel year), divided by the national ratio."""
+    last = min(year, int(ds.panel["year"].max()))
+    years = range(last - window + 1, last + 1)
+    gfcf = sum(panel_year(ds, y, "gfcf_100m_yuan_current") for y in years)
+    gdp = sum(panel_year(ds, y, "gdp_100m_yuan") for y in years)
+    return (gfcf / gdp) / (gfcf.sum() / gdp.sum())
 
 
 def investment_deflator(ds: Dataset, year: int) -> np.ndarray:
@@ -323,3 +352,19 @@ def cluster_barrier_matrix(ds: Dataset, cfg: Scenario, year: int,
     both = member[:, :, None] & member[:, None, :]
     best = np.max(np.where(both, integration[:, None, None], 0.0), axis=0)
     return b * (1.0 - cfg.trade.cluster_integration_discount * best)
+
+
+def persistent_tfp_gap(tfp: np.ndarray, gdp: np.ndarray, employment: np.ndarray,
+                       value_added: np.ndarray, alpha: np.ndarray, closable_share: float
+                       ) -> np.ndarray:
+    """Part of each province's start-year log TFP gap to the frontier that catch-up cannot close
+    (rule 6 of the module docstring): ``ln A_F − ln A_i − c_i`` with
+    ``c_i = min(κ (1 − ᾱ_i) max(ln y_F − ln y_i, 0), ln A_F − ln A_i)``."""
+    log_a = np.log(tfp)
+    frontier = int(np.argmax(tfp))
+    gap = log_a[frontier] - log_a
+    log_y = np.log(gdp / employment)
+    alpha_bar = (alpha * value_added).sum(axis=1) / value_added.sum(axis=1)
+    closable = closable_share * (1.0 - alpha_bar) * np.maximum(log_y[frontier] - log_y, 0.0)
+    return gap - np.minimum(closable, gap)
+

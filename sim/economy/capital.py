@@ -1,7 +1,10 @@
 """Saving, investment and capital mobility (DESIGN §2.7).
 
 Each province saves ``s(t) · GDP_i`` (the investment rate, linear from its 2020 to its 2050
-value). A share ``1 − m`` is invested at home; the share ``m`` (``capital.mobile_share``) is
+value). A share ``1 − m`` of national saving is invested "at home": shared among provinces in
+proportion to ``ρ_i · s(t) · GDP_i`` with ``ρ_i`` the province's historical investment intensity
+(GFCF/GDP relative to national; calibration rule 7), so the west keeps investing more than it
+saves, as in the data; the share ``m`` (``capital.mobile_share``) is
 pooled nationally and invested in province i in proportion to ``K_i · (r_i / r_i,2020)^η`` with the return
 on capital ``r_i = Σ_s α_s VA_is / K_i`` relative to its calibrated 2020 level (Boyreau-Debray & Wei 2005 on low capital mobility). Inside
 a province, investment goes to sectors in proportion to capital income ``α_s VA_is`` and to the
@@ -23,15 +26,24 @@ from sim.economy.firms import FirmTable
 
 def allocate_investment(saving: np.ndarray, capital: np.ndarray, capital_income: np.ndarray,
                         mobile_share: float, return_elasticity: float,
-                        return_2020: np.ndarray) -> np.ndarray:
+                        return_2020: np.ndarray,
+                        intensity: np.ndarray | None = None) -> np.ndarray:
     """Investment by province: home part plus the national pool allocated by return.
 
-    The return is measured against its calibrated 2020 level ``return_2020`` (a province-specific
-    wedge), so in 2020 the mobile pool is allocated in proportion to capital."""
+    The home part, ``(1 − m) Σ S``, is shared in proportion to ``ρ_i S_i`` with ``ρ`` the
+    province's relative investment intensity (calibration rule 7; ``None``: ρ = 1, each province
+    invests its own saving). The return is measured against its calibrated 2020 level
+    ``return_2020`` (a province-specific wedge), so in 2020 the mobile pool is allocated in
+    proportion to capital. Σ investment = Σ saving."""
     r = capital_income / capital / return_2020
     pull = capital * (r / r.mean()) ** return_elasticity
     pool = mobile_share * saving.sum()
-    return (1.0 - mobile_share) * saving + pool * pull / pull.sum()
+    if intensity is None:
+        home = (1.0 - mobile_share) * saving
+    else:
+        weight = intensity * saving
+        home = (1.0 - mobile_share) * saving.sum() * weight / weight.sum()
+    return home + pool * pull / pull.sum()
 
 
 def invest_in_firms(firms: FirmTable, investment: np.ndarray, capital_income_cell: np.ndarray,

@@ -14,12 +14,18 @@ alternatives; Guimarães, Figueiredo & Woodward 2003 for firm location). Staying
 ``ν·ln Σ_{j≠o} w_js``, so that when every destination offers the same gain g a reviewing firm
 moves with probability ``1 / (1 + e^(−g/ν))`` and movers spread in proportion to existing
 capital: with equal gains relocation and entry leave provincial capital shares unchanged, and
-firms flow only towards destinations whose profitability rose relative to their origin's. Movers take their capital and varieties with them
-and lose ``c + b + x_ij`` years of value added from their capital.
+firms flow only towards destinations whose profitability rose relative to their origin's.
+Movers take their capital and varieties with them and lose ``c + b + x_ij`` years of value added
+from their capital. Only the sectors of ``firms.relocating_sectors`` (the three manufacturing
+sectors by default: industrial transfer) review their location or send entrants elsewhere.
 
 Exit hazards are the base exit rate scaled by relative profitability (the least profitable
 firms of a sector exit most); exiting capital is liquidated into its province's investment. As
-many firms enter each sector as left it; a share are local start-ups placed like incumbents, the
+many firms enter each sector as left it; a share are local start-ups, born in province j with
+probability proportional to ``N_js · π_js`` (the sector's firm count there times its
+profitability index: the mirror of the exit hazard, which is proportional to ``1/π``, so that
+with equal profitability everywhere entries replace exits cell by cell and a province whose
+profitability falls behind loses firms of every sector gradually, not only its movers), the
 rest choose a province like relocating firms, paying the barrier outside their home province.
 Entrants' capital is financed from the destination's investment, so capital is conserved.
 """
@@ -193,7 +199,8 @@ def enter_firms(firms: FirmTable, n_by_sector: np.ndarray, profit: np.ndarray,
         m = int(n_by_sector[s])
         if m == 0:
             continue
-        p = counts[:, s] / counts[:, s].sum()
+        birth = counts[:, s] * np.maximum(profit[:, s], 0.0)
+        p = birth / birth.sum()
         origin = rng.choice(n, size=m, p=p)
         mobile = rng.random(m) >= home_share
         if relocating is not None and not relocating[s]:
