@@ -441,10 +441,12 @@ class Technology(Section):
         description="Speed at which provincial TFP closes the closable part of its log gap to the frontier.",
     )
     closable_gap_share: float = param(
-        0.3, unit="share of the 2020 log TFP gap", ge=0.0, le=1.0,
+        0.3, unit="share of the start-year log gap in output per worker", ge=0.0, le=1.0,
         source="assumption: measured TFP gaps include persistent wedges (geography, misallocation; "
         "Hsieh & Klenow 2009); only this share is technology that can be caught up",
-        description="Part of each province's 2020 measured TFP gap to the frontier that catch-up can close.",
+        description="Share κ of each province's start-year log gap in output per worker to the frontier "
+        "province that TFP catch-up can close: the closable TFP gap is κ(1−ᾱ_i)·max(ln y_F − ln y_i, 0), "
+        "at most the measured TFP gap (calibration rule 6).",
     )
     link_diffusion_bonus: float = param(
         0.5, unit="relative increase of catch-up speed per cooperation link", ge=0.0, le=5.0,

@@ -7,6 +7,12 @@ to ``Q_is = Ã_is X_is^α L_is^(1−α)`` with effective capital ``X_is = Σ_f k
 the firm arrays enter the year only through one ``bincount``. Wages clear each provincial labour
 market (``Σ_s L_is(w_i) = E_i``) by a vectorised Newton iteration in ``log w``; prices clear the
 goods markets (``sim.economy.trade``); the two are iterated to a joint fixed point.
+
+The fixed point is solved by Anderson acceleration in log prices. One evaluation of the map works
+in logs throughout (``log c``, ``log Q`` are affine in ``log p`` and ``log w``, so no powers are
+taken) and is the same map as the one written with :func:`supply` and ``sim.economy.trade``. The
+solver's secant pairs can be carried from one year to the next (:class:`SecantHistory`): the map
+changes little from year to year, so last year's pairs are a good start for this year's.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.economy import trade
-from sim.economy.sectors import CES_SECTORS
+from sim.economy.sectors import CES_SECTORS, LOCAL_SECTORS, NATIONAL_SECTORS
 
 
 @dataclass
@@ -31,6 +37,7 @@ class Equilibrium:
     ces_price_index: np.ndarray  # (n, 3) CES price index by destination
     market_access: np.ndarray  # (n, 3)
     iterations: int
+    varieties: np.ndarray | None = None  # (n, S) firm mass the year was solved with, if known
 
 
 def solve_wages(c: np.ndarray, alpha: np.ndarray, employment: np.ndarray,
@@ -78,28 +85,202 @@ def anderson_fixed_point(g, x0: np.ndarray, tol: float, max_iter: int, damping: 
     """
     shape = x0.shape
     x = x0.ravel().copy()
-    xs: list[np.ndarray] = []
-    fs: list[np.ndarray] = []
+    dxs: list[np.ndarray] = []  # x_(k+1) − x_k, oldest first
+    dfs: list[np.ndarray] = []  # f_(k+1) − f_k
+    x_prev: np.ndarray | None = None
+    f_prev: np.ndarray | None = None
     for it in range(1, max_iter + 1):
         gx = g(x.reshape(shape)).ravel()
         f = gx - x
         if np.max(np.abs(f)) < tol:
             return gx.reshape(shape), it
-        xs.append(x.copy())
-        fs.append(f)
-        if len(xs) > memory + 1:
-            xs.pop(0)
-            fs.pop(0)
+        if x_prev is not None:
+            dxs.append(x - x_prev)
+            dfs.append(f - f_prev)
+            if len(dxs) > memory:
+                dxs.pop(0)
+                dfs.pop(0)
+        x_prev, f_prev = x, f
         x_next = x + damping * f
-        if len(xs) > 1:
-            dX = np.diff(np.array(xs), axis=0).T
-            dF = np.diff(np.array(fs), axis=0).T
+        if dxs:
+            dX = np.array(dxs).T
+            dF = np.array(dfs).T
             gamma, *_ = np.linalg.lstsq(dF, f, rcond=1e-10)
-            cand = x + damping * f - (dX + damping * dF) @ gamma
+            cand = x_next - (dX + damping * dF) @ gamma
             if np.all(np.isfinite(cand)) and np.max(np.abs(cand - x)) < 1.0:
                 x_next = cand
         x = x_next
     raise RuntimeError(f"{what} did not converge in {max_iter} iterations")
+
+
+def _log_wages(log_c: np.ndarray, inv_a: np.ndarray, log_e: np.ndarray, u: np.ndarray,
+               tol: float = 1e-13) -> np.ndarray:
+    """:func:`solve_wages` in logs: ``u = log w`` solving ``log Σ_s e^(log c_is − u_i/α_s) =
+    log E_i`` by Newton from ``u`` (``log c = −inf`` for empty cells); ``log_c`` may have
+    leading axes (a stack of problems), ``u`` then has them too."""
+    for _ in range(200):
+        terms = log_c - u[..., None] * inv_a
+        m = terms.max(axis=-1)
+        ex = np.exp(terms - m[..., None])
+        s = ex.sum(axis=-1)
+        step = (np.log(s) + m - log_e) * s / -(ex @ inv_a)
+        u = u - step
+        if np.max(np.abs(step)) < tol:
+            break
+    return u
+
+
+@dataclass
+class SolverState:
+    """What the equilibrium solver carries from one year to the next: an estimate of the inverse
+    Jacobian of the residual ``G(x) − x`` over the cells that produce (``active``), kept up to
+    date by Broyden updates (see :func:`solve_equilibrium`)."""
+
+    inverse_jacobian: np.ndarray | None = None
+    active: np.ndarray | None = None  # flat mask of the cells the matrix is over
+    jacobians: int = 0  # finite-difference Jacobians computed so far
+    fallbacks: int = 0  # solves finished by Anderson acceleration instead
+
+
+class _PriceMap:
+    """The equilibrium map ``G(log p)`` of one year (see :func:`solve_equilibrium`), in logs.
+
+    ``log c = c0 + log p / α`` and ``log Q = q0 + (1 − α)/α (log p − log w)``, so one evaluation
+    takes no powers; it is the map written with :func:`supply`, ``trade.update_prices`` and
+    ``trade.ces_prices``. Works on a stack of price arrays too (leading axes), which gives the
+    finite-difference Jacobian in one evaluation.
+    """
+
+    def __init__(self, tfp: np.ndarray, eff_capital: np.ndarray, alpha: np.ndarray,
+                 employment: np.ndarray, n_b: np.ndarray, exp_share: np.ndarray,
+                 tau_1ms: np.ndarray, sigma: float, log_w0: np.ndarray,
+                 external_demand: np.ndarray | None) -> None:
+        ces, nat, loc = CES_SECTORS, NATIONAL_SECTORS, LOCAL_SECTORS
+        self.inv_a = 1.0 / alpha
+        self.s_a = (1.0 - alpha) / alpha
+        with np.errstate(divide="ignore"):
+            log_x = np.log(eff_capital)  # −inf in empty cells: no output, no labour demand
+        log_tfp = np.log(tfp)
+        base = np.log(1.0 - alpha) + log_tfp
+        self.c0 = log_x + self.inv_a * base
+        self.q0 = log_tfp + log_x + self.s_a * base
+        self.log_e = np.log(employment)
+        self.n_b = n_b
+        self.exp_nat = exp_share[:, nat]
+        self.exp_loc = exp_share[:, loc]
+        self.exp_ces = exp_share[:, ces]
+        self.tau_1ms = tau_1ms
+        self.sigma = sigma
+        self.ext_nat: np.ndarray | float = 0.0
+        self.ext_ces: np.ndarray | None = None
+        if external_demand is not None:
+            # Foreign demand for a province's varieties enters its market access directly.
+            self.ext_ces = external_demand[:, ces]
+            self.ext_nat = external_demand[:, nat].sum(axis=0)
+        self.u = log_w0  # log wages of the last single evaluation (warm start)
+
+    def evaluate(self, log_p: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(G(log p), log w) for ``log p`` of shape (..., n, S), wages solved from ``u``."""
+        ces, nat, loc = CES_SECTORS, NATIONAL_SECTORS, LOCAL_SECTORS
+        u = _log_wages(self.c0 + log_p * self.inv_a, self.inv_a, self.log_e, u)
+        q = np.exp(self.q0 + self.s_a * (log_p - u[..., None]))
+        p = np.exp(log_p)
+        income = (p * q).sum(axis=-1)[..., None]
+        p_new = np.empty_like(p)
+        # National goods: one price clearing the national market.
+        p_new[..., nat] = (((self.exp_nat * income).sum(axis=-2) + self.ext_nat)
+                           / q[..., nat].sum(axis=-2))[..., None, :]
+        # Local services: p = β E / Q.
+        p_new[..., loc] = self.exp_loc * income / np.maximum(q[..., loc], 1e-300)
+        # CES varieties: P^(1−σ) = Σ_i n b (p τ)^(1−σ) and MA = Σ_j τ^(1−σ) E P^(σ−1), so
+        # MA = τ^(1−σ) @ (E / P^(1−σ)); p = (n b MA / Q)^(1/σ).
+        inner = np.swapaxes(self.n_b * np.exp((1.0 - self.sigma) * log_p[..., ces]), -1, -2)
+        inner = np.swapaxes(inner @ self.tau_1ms, -1, -2)  # P^(1−σ), (..., n, k)
+        ma = self.tau_1ms @ (self.exp_ces * income / inner)
+        if self.ext_ces is not None:
+            ma = ma + self.ext_ces
+        p_new[..., ces] = (self.n_b * ma / np.maximum(q[..., ces], 1e-300)) ** (1.0 / self.sigma)
+        # Empty cells (no firms) keep their price; they produce and sell nothing.
+        p_new = np.where(q > 0, p_new, p)
+        scale = q.sum(axis=(-2, -1)) / (p_new * q).sum(axis=(-2, -1))
+        return np.log(p_new * scale[..., None, None]), u
+
+    def __call__(self, log_p: np.ndarray) -> np.ndarray:
+        """G(log p), prices normalised so that the national GDP deflator is 1."""
+        out, self.u = self.evaluate(log_p, self.u)
+        return out
+
+    def jacobian(self, log_p: np.ndarray, cells: np.ndarray, h: float = 1e-7) -> np.ndarray:
+        """Forward-difference Jacobian of G (flattened) with respect to ``log p``, rows and
+        columns over ``cells`` (flat indices): one evaluation of the stacked perturbations."""
+        k = cells.size
+        stack = np.repeat(log_p.reshape(1, -1), k + 1, axis=0)
+        stack[np.arange(k), cells] += h
+        g, _ = self.evaluate(stack.reshape(k + 1, *log_p.shape),
+                             np.repeat(self.u[None, :], k + 1, axis=0))
+        g = g.reshape(k + 1, -1)[:, cells]
+        return (g[:k] - g[k]).T / h
+
+
+def _broyden(g: _PriceMap, x0: np.ndarray, tol: float, max_iter: int, active: np.ndarray,
+             state: SolverState) -> tuple[np.ndarray | None, np.ndarray, int]:
+    """Quasi-Newton iteration on ``G(x) = x`` over the ``active`` cells (the others take G's
+    value: no other price depends on them). The inverse Jacobian ``H ≈ (∂G/∂x − I)^(−1)`` comes
+    from ``state`` or from finite differences and is improved by Broyden's rank-one update after
+    every step (Broyden 1965, the "good" update); steps are capped at 0.5 in log price and a fresh
+    Jacobian is taken (once) when the residual stops falling.
+
+    Returns (solution or None if not converged in ``max_iter`` evaluations, last x, evaluations).
+    """
+    shape = x0.shape
+    idx = np.flatnonzero(active)
+    x = x0.ravel().copy()
+    H = state.inverse_jacobian
+    if H is None or state.active is None or not np.array_equal(state.active, active):
+        H = None
+    f_prev: np.ndarray | None = None
+    s = np.zeros(idx.size)
+    best, stalled, fresh = np.inf, 0, False
+    it = 0
+    for it in range(1, max_iter + 1):
+        gx = g(x.reshape(shape)).ravel()
+        f = gx - x
+        size = float(np.max(np.abs(f)))
+        if not np.isfinite(size):
+            break
+        if size < tol:
+            state.inverse_jacobian, state.active = H, active
+            return gx.reshape(shape), x, it
+        if size < best:
+            best, stalled = size, 0
+        else:
+            stalled += 1
+        fa = f[idx]
+        if H is None or (stalled >= 3 and not fresh):
+            jac = g.jacobian(x.reshape(shape), idx)
+            jac[np.diag_indices_from(jac)] -= 1.0
+            try:
+                H = np.linalg.inv(jac)
+            except np.linalg.LinAlgError:
+                break
+            state.jacobians += 1
+            fresh, stalled, f_prev = True, 0, None
+        elif f_prev is not None:
+            hy = H @ (fa - f_prev)
+            den = s @ hy
+            if den != 0.0 and np.isfinite(den):
+                H = H + np.outer((s - hy) / den, s @ H)
+        s = -(H @ fa)
+        big = float(np.max(np.abs(s)))
+        if not np.isfinite(big):
+            break
+        if big > 0.5:
+            s *= 0.5 / big
+        x_next = gx.copy()  # cells outside ``active`` take G's value
+        x_next[idx] = x[idx] + s
+        x, f_prev = x_next, fa
+    state.inverse_jacobian = state.active = None
+    return None, x, it
 
 
 def solve_equilibrium(
@@ -118,49 +299,39 @@ def solve_equilibrium(
     max_iter: int = 500,
     external_demand: np.ndarray | None = None,
     damping: float = 0.5,
+    state: SolverState | None = None,
 ) -> Equilibrium:
     """Joint labour- and goods-market equilibrium, starting from last year's (p0, w0).
 
-    Damped fixed-point iteration on log prices; after each update prices are normalised so that
-    the national GDP deflator is 1 (nominal national GDP = GDP at 2020 prices). Raises
-    RuntimeError if it does not converge within ``max_iter``.
+    Solves ``log p = G(log p)``: the prices that clear the goods markets at the labour-market
+    outcome (wages) of p, normalised so that the national GDP deflator is 1 (nominal national
+    GDP = GDP at 2020 prices). A Broyden quasi-Newton iteration whose inverse Jacobian is kept in
+    ``state`` from one year to the next (a new state starts from a finite-difference Jacobian)
+    stops when ``max |G(log p) − log p| < tol``; should it not get there within 60 evaluations,
+    Anderson acceleration (``damping``) takes over from where it got. Raises RuntimeError if they
+    do not converge within ``max_iter`` evaluations in all.
     """
     tau_1ms = tau ** (1.0 - sigma)
     ces = CES_SECTORS
-    ext_ces = None
-    if external_demand is not None:
-        # Foreign demand for a province's varieties enters its market access directly.
-        ext_ces = external_demand[:, ces]
-    w = w0.copy()
     n_b = varieties[:, ces] * shifter
-
-    def update(log_p: np.ndarray) -> np.ndarray:
-        """G(log p): prices that clear the goods markets at the labour-market outcome of p,
-        normalised so that the national GDP deflator is 1."""
-        nonlocal w
-        p = np.exp(log_p)
-        c = eff_capital * ((1.0 - alpha) * p * tfp) ** (1.0 / alpha)
-        w = solve_wages(c, alpha, employment, w)
-        _, q = supply(tfp, eff_capital, alpha, p, w)
-        income = (p * q).sum(axis=1)
-        p_new, expenditure = trade.update_prices(q, varieties, shifter, exp_share, income, tau_1ms,
-                                                  sigma, external_demand)
-        p_ces, _, _ = trade.ces_prices(p[:, ces], q[:, ces], n_b, expenditure[:, ces], tau_1ms,
-                                       sigma, ext_ces)
-        p_new[:, ces] = p_ces
-        # Empty cells (no firms) keep their price; they produce and sell nothing.
-        p_new = np.where(q > 0, p_new, p)
-        p_new *= q.sum() / (p_new * q).sum()
-        return np.log(p_new)
-
-    log_p, iterations = anderson_fixed_point(update, np.log(p0), tol=tol, max_iter=max_iter,
-                                             damping=damping)
+    state = state if state is not None else SolverState()
+    g = _PriceMap(tfp, eff_capital, alpha, employment, n_b, exp_share, tau_1ms, sigma,
+                  np.log(w0), external_demand)
+    active = (eff_capital > 0).ravel()
+    log_p, x, iterations = _broyden(g, np.log(p0), tol, min(max_iter, 60), active, state)
+    if log_p is None:
+        state.fallbacks += 1
+        log_p, more = anderson_fixed_point(g, x.reshape(p0.shape), tol=tol,
+                                           max_iter=max(max_iter - iterations, 1),
+                                           damping=damping)
+        iterations += more
     p = np.exp(log_p)
     c = eff_capital * ((1.0 - alpha) * p * tfp) ** (1.0 / alpha)
-    w = solve_wages(c, alpha, employment, w)
+    w = solve_wages(c, alpha, employment, np.exp(g.u))
     labour, q = supply(tfp, eff_capital, alpha, p, w)
     P = trade.ces_price_index(p[:, ces], n_b, tau_1ms, sigma)
     income = (p * q).sum(axis=1)
     MA = trade.market_access(exp_share[:, ces] * income[:, None], P, tau_1ms, sigma)
     return Equilibrium(prices=p, wages=w, quantity=q, labour=labour, value_added=p * q,
-                       ces_price_index=P, market_access=MA, iterations=iterations)
+                       ces_price_index=P, market_access=MA, iterations=iterations,
+                       varieties=varieties)

@@ -37,22 +37,34 @@ def firm_productivity_update(firms: FirmTable, alpha: np.ndarray, persistence: f
     ``log a ← ρ log a + ε``; each cell is then rescaled so that its effective capital
     ``Σ k a^(1/α)`` equals its expectation given the mean reversion,
     ``Σ k a_ρ^(1/α) · E[e^(ε/α)]`` with ``a_ρ = a^ρ`` and ``E[e^(ε/α)] = e^(σ²/2α²)``.
+
+    One pass of array operations over the slots, with the shocks drawn as
+    ``rng.normal(0, shock_sd, capacity)`` (``standard_normal`` times ``shock_sd`` gives the same
+    numbers from the same draws); the per-cell rescaling is applied through cell tables.
     """
-    inv_f = firms.inv_alpha[firms.sector]
+    inv_alpha = firms.inv_alpha
+    inv_f = np.take(inv_alpha, firms.sector)
+    cell = firms.cell_idx
+    capital = firms.capital
     la = firms.log_a
     la *= persistence
-    a_det = np.exp(la * inv_f)
-    lift = np.exp(0.5 * (shock_sd * firms.inv_alpha) ** 2)  # per sector
-    x_expected = firms.cell_sum(firms.capital * a_det, masked=False) * lift[None, :]
-    eps = rng.normal(0.0, shock_sd, firms.capacity)
+    a = la * inv_f
+    np.exp(a, out=a)  # a_ρ^(1/α)
+    lift = np.exp(0.5 * (shock_sd * inv_alpha) ** 2)  # per sector
+    k_a = capital * a
+    x_expected = (firms.cell_sum(k_a, masked=False) * lift[None, :]).ravel()
+    eps = rng.standard_normal(firms.capacity)
+    eps *= shock_sd
     eps *= firms.alive
     la += eps
     eps *= inv_f
     np.exp(eps, out=eps)
-    a_det *= eps
-    x_after = firms.cell_sum(firms.capital * a_det, masked=False).ravel()
-    ratio = np.divide(x_expected.ravel(), x_after, out=np.ones_like(x_after), where=x_after > 0)
-    cell = firms.cell_idx
-    a_det *= ratio[cell]
-    la += np.log(ratio)[cell] / inv_f
-    firms.a_pow = a_det
+    a *= eps
+    np.multiply(capital, a, out=k_a)
+    x_after = firms.cell_sum(k_a, masked=False).ravel()
+    ratio = np.divide(x_expected, x_after, out=np.ones_like(x_after), where=x_after > 0)
+    a *= np.take(ratio, cell)
+    # log(ratio) / (1/α_s) per cell, added to every firm of the cell.
+    shift = np.log(ratio) / np.tile(inv_alpha, ratio.size // inv_alpha.size)
+    la += np.take(shift, cell)
+    firms.a_pow = a

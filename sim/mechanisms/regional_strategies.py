@@ -135,9 +135,12 @@ def ces_demand_value(model: RegionalModel, ext_ces: np.ndarray) -> np.ndarray:
     Σ_s b_is n_is p_is^(1−σ) ext_is (the revenue it brings, DESIGN §2.3)."""
     from sim.economy.sectors import CES_SECTORS
 
-    f = model.firms
-    nb = f.cell_sum(f.weight)[:, CES_SECTORS] * model.shifter
-    p = model.equilibrium.prices[:, CES_SECTORS]
+    eq = model.equilibrium
+    # The year's varieties: those the equilibrium was solved with (firms change only after the
+    # year's records), else summed from the firm table (the start year).
+    varieties = eq.varieties if eq.varieties is not None else model.firms.cell_sum(model.firms.weight)
+    nb = varieties[:, CES_SECTORS] * model.shifter
+    p = eq.prices[:, CES_SECTORS]
     sigma = model.config.trade.sigma
     return (nb * p ** (1.0 - sigma) * ext_ces).sum(axis=1)
 

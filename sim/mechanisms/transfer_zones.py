@@ -124,12 +124,26 @@ class TransferZones(Mechanism):
             path = DATA_DIR / DATA_FILE
         self.table = load_transfer_zones(path, list(model.province_names))
 
+    def _table_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The table as numpy arrays: (zone years, zone hosts, park years, park (partner, host)
+        pairs); converted once per table object, since ``_sets`` runs every year."""
+        cached = getattr(self, "_arrays", None)
+        if cached is not None and cached[0] is self.table:
+            return cached[1]
+        t = self.table
+        zone = (t["kind"] == "demonstration_zone").to_numpy(bool)
+        park = (t["kind"] == "cooperation_park").to_numpy(bool)
+        arrays = (t["year"].to_numpy()[zone], t.loc[zone, "province_idx"].to_numpy(np.int64),
+                  t["year"].to_numpy()[park],
+                  t.loc[park, ["partner_idx", "province_idx"]].to_numpy(np.int64).reshape(-1, 2))
+        self._arrays = (t, arrays)
+        return arrays
+
     def _sets(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Zone hosts, park partners and park hosts approved by ``year`` (pairs unique)."""
-        t = self.table[self.table["year"] <= year]
-        zones = np.unique(t.loc[t["kind"] == "demonstration_zone", "province_idx"].to_numpy(np.int64))
-        parks = t.loc[t["kind"] == "cooperation_park", ["partner_idx", "province_idx"]].to_numpy(np.int64)
-        parks = np.unique(parks.reshape(-1, 2), axis=0)
+        zone_year, zone_host, park_year, pairs = self._table_arrays()
+        zones = np.unique(zone_host[zone_year <= year])
+        parks = np.unique(pairs[park_year <= year], axis=0)
         return zones, parks[:, 0], parks[:, 1]
 
     @property

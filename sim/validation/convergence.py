@@ -85,9 +85,9 @@ SOLOW_SETTINGS: dict[str, Any] = solow_settings()
 
 
 def make_identical(model: Any) -> None:
-    """Give every province the same technology, preferences, demand shifters and sectoral
-    composition of capital and varieties (national shares of value added); provinces keep their
-    capital stock and population."""
+    """Give every province the same technology, preferences, demand shifters, investment
+    intensity and sectoral composition of capital and varieties (national shares of value added);
+    provinces keep their capital stock and population."""
     va = model.calibration.value_added
     share = va.sum(axis=0) / va.sum()
     model.tfp[:] = np.exp(np.mean(np.log(model.tfp)))
@@ -96,6 +96,8 @@ def make_identical(model: Any) -> None:
     model.shifter[:] = 1.0
     model.return_wedge[:] = float(np.mean(model.return_wedge))
     model.profit_wedge[:] = model.profit_wedge.mean(axis=0, keepdims=True)
+    model.investment_intensity = None  # every province invests its own saving
+    model.persistent_tfp_gap = np.zeros(model.n)
     f = model.firms
     alive = f.alive
     k_cell = f.cell_sum(f.capital)
@@ -148,13 +150,15 @@ def solow_model(end_year: int = 2041, n_firms: int = 2000, seed: int = 20201101,
 
 def regression_beta(y: pd.DataFrame, t0: int, horizon: int) -> dict[str, float]:
     """β from growth of GDP per capita over ``horizon`` years on initial log GDP per capita
-    (``y``: year × province, GDP per capita)."""
+    (``y``: year × province, GDP per capita). When ``1 + b·T ≤ 0`` the initial gaps have closed
+    and reversed within T years (complete convergence with overshoot): β is +∞."""
     x = np.log(y.loc[t0].to_numpy(float))
     growth = (np.log(y.loc[t0 + horizon].to_numpy(float)) - x) / horizon
     b, a = np.polyfit(x, growth, 1)
     r2 = float(np.corrcoef(x, growth)[0, 1] ** 2)
-    return {"beta": float(-np.log(1.0 + b * horizon) / horizon), "slope": float(b), "r2": r2,
-            "sd_log_y0": float(np.std(x))}
+    rest = 1.0 + b * horizon
+    beta = float(-np.log(rest) / horizon) if rest > 0 else float("inf")
+    return {"beta": beta, "slope": float(b), "r2": r2, "sd_log_y0": float(np.std(x))}
 
 
 def run_beta(model: Any, t0: int = 2021, horizon: int = 20) -> dict[str, float]:
