@@ -207,8 +207,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------ entry point
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``regsim`` parser with every registered sub-command."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``regsim`` parser with every registered sub-command, or with sub-command ``only``
+    alone (:func:`main` builds just the one the command line names: registrars import their
+    modules, and ``regsim run`` should not pay for importing every other sub-command's)."""
     parser = argparse.ArgumentParser(
         prog="regsim",
         description="regsim: agent-based simulator of China's regional economy.",
@@ -216,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"regsim {sim.__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, registrar in SUBCOMMANDS.items():
+        if only is not None and name != only:
+            continue
         try:
             _resolve(registrar)(subparsers)
         except (ImportError, AttributeError) as exc:  # a broken plug-in must not break `run`
@@ -228,7 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``regsim`` command line; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    # The first word that is not an option names the sub-command (the top-level options take
+    # no values); without a known one (--help, a typo) every sub-command is registered.
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=command if command in SUBCOMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors

@@ -52,7 +52,7 @@ from sim.economy.calibration import (
     persistent_tfp_gap,
 )
 from sim.economy.ledger import Ledger
-from sim.economy.production import Equilibrium, solve_equilibrium
+from sim.economy.production import Equilibrium, SolverState, solve_equilibrium
 from sim.economy.sectors import CARBON_INTENSITY, CES_SECTORS, N_SECTORS
 from sim.mechanisms import build_mechanisms
 
@@ -427,11 +427,16 @@ class RegionalModel(mesa.Model):
         for m in self.mechanisms:
             ext = m.external_demand(ext)
         tcfg = self.config.trade
+        # The solver's quasi-Newton matrix is carried from year to year (made on first use).
+        state = getattr(self, "solver_state", None)
+        if state is None:
+            state = self.solver_state = SolverState()
         self.equilibrium = solve_equilibrium(
             self.tfp_effective(), eff_cell, self.alpha, self.employment,
             self.firms.cell_sum(self.firms.weight, masked=False), self.shifter, self.exp_share, self.tau,
             tcfg.sigma, self.equilibrium.prices, self.equilibrium.wages, tol=tcfg.solver_tolerance,
-            max_iter=tcfg.solver_max_iter, external_demand=ext if ext.any() else None)
+            max_iter=tcfg.solver_max_iter, external_demand=ext if ext.any() else None,
+            state=state)
         self.gdp = self.equilibrium.value_added.sum(axis=1)
 
     def _public_finance(self) -> None:

@@ -426,7 +426,7 @@ class Technology(Section):
     """Frontier growth and catch-up (DESIGN §2.8)."""
 
     frontier_growth_2020: float = param(
-        0.022, unit="per year", ge=-0.05, le=0.1,
+        0.030, unit="per year", ge=-0.05, le=0.1,
         source="calibrated so baseline real GDP per capita roughly doubles 2020–2035 (14th FYP / "
         "2035 long-range objectives, RECALLED)",
         description="Growth of the technology frontier in the start year.",

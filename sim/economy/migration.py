@@ -16,6 +16,8 @@ persons and population is conserved exactly: every mover leaves one province and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -122,8 +124,52 @@ def calibrate_amenities(target_net: np.ndarray, target_rate: float, population: 
 def _bisect_cost(base: np.ndarray, population: np.ndarray, target_rate: float) -> float:
     """Moving cost c_0 at which the expected gross move rate is ``target_rate`` (Brent's method;
     the rate falls monotonically in c_0)."""
-    from scipy.optimize import brentq
-
     off = 1.0 - np.eye(population.size)
-    return float(brentq(lambda c: move_rate(base - c * off, population) - target_rate, -60.0, 60.0,
-                        xtol=1e-13))
+    return brentq(lambda c: move_rate(base - c * off, population) - target_rate, -60.0, 60.0,
+                  xtol=1e-13)
+
+
+def brentq(f: Callable[[float], float], a: float, b: float, xtol: float = 2e-12,
+           rtol: float = 4 * np.finfo(float).eps, maxiter: int = 100) -> float:
+    """A root of ``f`` in [a, b] (``f(a)``, ``f(b)`` of opposite signs) by Brent's method
+    (Brent 1973, ch. 4): the algorithm and stopping rule of ``scipy.optimize.brentq``, step for
+    step, so the same root to the last bit, without importing SciPy (which costs more than the
+    whole calibration). Raises ValueError without a sign change, RuntimeError without
+    convergence in ``maxiter`` iterations."""
+    xpre, xcur = float(a), float(b)
+    fpre, fcur = float(f(xpre)), float(f(xcur))
+    if fpre == 0.0:
+        return xpre
+    if fcur == 0.0:
+        return xcur
+    if (fpre > 0.0) == (fcur > 0.0):
+        raise ValueError("f(a) and f(b) must have different signs")
+    xblk = fblk = spre = scur = 0.0
+    for _ in range(maxiter):
+        if fpre != 0.0 and fcur != 0.0 and (fpre < 0.0) != (fcur < 0.0):
+            xblk, fblk = xpre, fpre
+            spre = scur = xcur - xpre
+        if abs(fblk) < abs(fcur):
+            xpre, xcur, xblk = xcur, xblk, xcur
+            fpre, fcur, fblk = fcur, fblk, fcur
+        delta = (xtol + rtol * abs(xcur)) / 2.0
+        sbis = (xblk - xcur) / 2.0
+        if fcur == 0.0 or abs(sbis) < delta:
+            return xcur
+        if abs(spre) > delta and abs(fcur) < abs(fpre):
+            if xpre == xblk:  # interpolate
+                stry = -fcur * (xcur - xpre) / (fcur - fpre)
+            else:  # extrapolate (inverse quadratic)
+                dpre = (fpre - fcur) / (xpre - xcur)
+                dblk = (fblk - fcur) / (xblk - xcur)
+                stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
+            if 2.0 * abs(stry) < min(abs(spre), 3.0 * abs(sbis) - delta):  # good short step
+                spre, scur = scur, stry
+            else:  # bisect
+                spre = scur = sbis
+        else:  # bisect
+            spre = scur = sbis
+        xpre, fpre = xcur, fcur
+        xcur += scur if abs(scur) > delta else (delta if sbis > 0.0 else -delta)
+        fcur = float(f(xcur))
+    raise RuntimeError(f"brentq did not converge in {maxiter} iterations")

@@ -8,11 +8,11 @@ the firm arrays enter the year only through one ``bincount``. Wages clear each p
 market (``Σ_s L_is(w_i) = E_i``) by a vectorised Newton iteration in ``log w``; prices clear the
 goods markets (``sim.economy.trade``); the two are iterated to a joint fixed point.
 
-The fixed point is solved by Anderson acceleration in log prices. One evaluation of the map works
-in logs throughout (``log c``, ``log Q`` are affine in ``log p`` and ``log w``, so no powers are
-taken) and is the same map as the one written with :func:`supply` and ``sim.economy.trade``. The
-solver's secant pairs can be carried from one year to the next (:class:`SecantHistory`): the map
-changes little from year to year, so last year's pairs are a good start for this year's.
+The fixed point is solved in log prices by Broyden's quasi-Newton method, whose estimate of the
+inverse Jacobian is carried from one year to the next (the map changes little from year to
+year), with Anderson acceleration as the fallback. One evaluation of the map works in logs
+throughout (``log c`` and ``log Q`` are affine in ``log p`` and ``log w``, so no powers are
+taken) and is the same map as the one written with :func:`supply` and ``sim.economy.trade``.
 """
 
 from __future__ import annotations
@@ -114,15 +114,18 @@ def anderson_fixed_point(g, x0: np.ndarray, tol: float, max_iter: int, damping: 
 
 
 def _log_wages(log_c: np.ndarray, inv_a: np.ndarray, log_e: np.ndarray, u: np.ndarray,
-               tol: float = 1e-13) -> np.ndarray:
+               tol: float = 1e-8) -> np.ndarray:
     """:func:`solve_wages` in logs: ``u = log w`` solving ``log Σ_s e^(log c_is − u_i/α_s) =
-    log E_i`` by Newton from ``u`` (``log c = −inf`` for empty cells); ``log_c`` may have
-    leading axes (a stack of problems), ``u`` then has them too."""
+    log E_i`` by Newton from ``u`` (``log c = −inf`` for empty cells).
+
+    Newton's error after a step is ``(g''/2g') e²`` with ``|g''/2g'| < 1`` here (``g'`` is minus
+    the mean of 1/α, ``g''`` its variance, both under the sector weights), so a last step below
+    ``tol = 1e-8`` leaves an error below 1e-16: the stopping rule costs no accuracy."""
     for _ in range(200):
-        terms = log_c - u[..., None] * inv_a
-        m = terms.max(axis=-1)
-        ex = np.exp(terms - m[..., None])
-        s = ex.sum(axis=-1)
+        terms = log_c - u[:, None] * inv_a
+        m = terms.max(axis=1)
+        ex = np.exp(terms - m[:, None])
+        s = ex.sum(axis=1)
         step = (np.log(s) + m - log_e) * s / -(ex @ inv_a)
         u = u - step
         if np.max(np.abs(step)) < tol:
@@ -130,25 +133,12 @@ def _log_wages(log_c: np.ndarray, inv_a: np.ndarray, log_e: np.ndarray, u: np.nd
     return u
 
 
-@dataclass
-class SolverState:
-    """What the equilibrium solver carries from one year to the next: an estimate of the inverse
-    Jacobian of the residual ``G(x) − x`` over the cells that produce (``active``), kept up to
-    date by Broyden updates (see :func:`solve_equilibrium`)."""
-
-    inverse_jacobian: np.ndarray | None = None
-    active: np.ndarray | None = None  # flat mask of the cells the matrix is over
-    jacobians: int = 0  # finite-difference Jacobians computed so far
-    fallbacks: int = 0  # solves finished by Anderson acceleration instead
-
-
 class _PriceMap:
     """The equilibrium map ``G(log p)`` of one year (see :func:`solve_equilibrium`), in logs.
 
-    ``log c = c0 + log p / α`` and ``log Q = q0 + (1 − α)/α (log p − log w)``, so one evaluation
+    ``log c = c0 + log p / α`` and ``log Q = q0 + (1 − α)/α (log p − log w)``, so an evaluation
     takes no powers; it is the map written with :func:`supply`, ``trade.update_prices`` and
-    ``trade.ces_prices``. Works on a stack of price arrays too (leading axes), which gives the
-    finite-difference Jacobian in one evaluation.
+    ``trade.ces_prices``. Wages are solved from the previous evaluation's (``u``).
     """
 
     def __init__(self, tfp: np.ndarray, eff_capital: np.ndarray, alpha: np.ndarray,
@@ -177,70 +167,60 @@ class _PriceMap:
             # Foreign demand for a province's varieties enters its market access directly.
             self.ext_ces = external_demand[:, ces]
             self.ext_nat = external_demand[:, nat].sum(axis=0)
-        self.u = log_w0  # log wages of the last single evaluation (warm start)
-
-    def evaluate(self, log_p: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(G(log p), log w) for ``log p`` of shape (..., n, S), wages solved from ``u``."""
-        ces, nat, loc = CES_SECTORS, NATIONAL_SECTORS, LOCAL_SECTORS
-        u = _log_wages(self.c0 + log_p * self.inv_a, self.inv_a, self.log_e, u)
-        q = np.exp(self.q0 + self.s_a * (log_p - u[..., None]))
-        p = np.exp(log_p)
-        income = (p * q).sum(axis=-1)[..., None]
-        p_new = np.empty_like(p)
-        # National goods: one price clearing the national market.
-        p_new[..., nat] = (((self.exp_nat * income).sum(axis=-2) + self.ext_nat)
-                           / q[..., nat].sum(axis=-2))[..., None, :]
-        # Local services: p = β E / Q.
-        p_new[..., loc] = self.exp_loc * income / np.maximum(q[..., loc], 1e-300)
-        # CES varieties: P^(1−σ) = Σ_i n b (p τ)^(1−σ) and MA = Σ_j τ^(1−σ) E P^(σ−1), so
-        # MA = τ^(1−σ) @ (E / P^(1−σ)); p = (n b MA / Q)^(1/σ).
-        inner = np.swapaxes(self.n_b * np.exp((1.0 - self.sigma) * log_p[..., ces]), -1, -2)
-        inner = np.swapaxes(inner @ self.tau_1ms, -1, -2)  # P^(1−σ), (..., n, k)
-        ma = self.tau_1ms @ (self.exp_ces * income / inner)
-        if self.ext_ces is not None:
-            ma = ma + self.ext_ces
-        p_new[..., ces] = (self.n_b * ma / np.maximum(q[..., ces], 1e-300)) ** (1.0 / self.sigma)
-        # Empty cells (no firms) keep their price; they produce and sell nothing.
-        p_new = np.where(q > 0, p_new, p)
-        scale = q.sum(axis=(-2, -1)) / (p_new * q).sum(axis=(-2, -1))
-        return np.log(p_new * scale[..., None, None]), u
+        self.u = log_w0  # log wages of the last evaluation
 
     def __call__(self, log_p: np.ndarray) -> np.ndarray:
-        """G(log p), prices normalised so that the national GDP deflator is 1."""
-        out, self.u = self.evaluate(log_p, self.u)
-        return out
+        """G(log p): log prices that clear the goods markets at the labour-market outcome of p,
+        normalised so that the national GDP deflator is 1."""
+        ces, nat, loc = CES_SECTORS, NATIONAL_SECTORS, LOCAL_SECTORS
+        self.u = u = _log_wages(self.c0 + log_p * self.inv_a, self.inv_a, self.log_e, self.u)
+        q = np.exp(self.q0 + self.s_a * (log_p - u[:, None]))
+        p = np.exp(log_p)
+        income = (p * q).sum(axis=1)[:, None]
+        p_new = np.empty_like(p)
+        # National goods: one price clearing the national market.
+        p_new[:, nat] = ((self.exp_nat * income).sum(axis=0) + self.ext_nat) / q[:, nat].sum(axis=0)
+        # Local services: p = β E / Q.
+        p_new[:, loc] = self.exp_loc * income / np.maximum(q[:, loc], 1e-300)
+        # CES varieties: P^(1−σ) = Σ_i n b (p τ)^(1−σ) and MA = Σ_j τ^(1−σ) E P^(σ−1), so
+        # MA = τ^(1−σ) @ (E / P^(1−σ)); p = (n b MA / Q)^(1/σ).
+        inner = (self.n_b * np.exp((1.0 - self.sigma) * log_p[:, ces])).T @ self.tau_1ms
+        ma = self.tau_1ms @ (self.exp_ces * income / inner.T)
+        if self.ext_ces is not None:
+            ma = ma + self.ext_ces
+        p_new[:, ces] = (self.n_b * ma / np.maximum(q[:, ces], 1e-300)) ** (1.0 / self.sigma)
+        # Empty cells (no firms) keep their price; they produce and sell nothing.
+        p_new = np.where(q > 0, p_new, p)
+        return np.log(p_new * (q.sum() / (p_new * q).sum()))
 
-    def jacobian(self, log_p: np.ndarray, cells: np.ndarray, h: float = 1e-7) -> np.ndarray:
-        """Forward-difference Jacobian of G (flattened) with respect to ``log p``, rows and
-        columns over ``cells`` (flat indices): one evaluation of the stacked perturbations."""
-        k = cells.size
-        stack = np.repeat(log_p.reshape(1, -1), k + 1, axis=0)
-        stack[np.arange(k), cells] += h
-        g, _ = self.evaluate(stack.reshape(k + 1, *log_p.shape),
-                             np.repeat(self.u[None, :], k + 1, axis=0))
-        g = g.reshape(k + 1, -1)[:, cells]
-        return (g[:k] - g[k]).T / h
+
+@dataclass
+class SolverState:
+    """What the equilibrium solver carries from one year to the next: the quasi-Newton estimate
+    ``H`` of the inverse Jacobian of the residual ``G(x) − x`` (see :func:`solve_equilibrium`)."""
+
+    inverse_jacobian: np.ndarray | None = None
+    fallbacks: int = 0  # solves finished by Anderson acceleration
 
 
-def _broyden(g: _PriceMap, x0: np.ndarray, tol: float, max_iter: int, active: np.ndarray,
+def _broyden(g: _PriceMap, x0: np.ndarray, tol: float, max_iter: int,
              state: SolverState) -> tuple[np.ndarray | None, np.ndarray, int]:
-    """Quasi-Newton iteration on ``G(x) = x`` over the ``active`` cells (the others take G's
-    value: no other price depends on them). The inverse Jacobian ``H ≈ (∂G/∂x − I)^(−1)`` comes
-    from ``state`` or from finite differences and is improved by Broyden's rank-one update after
-    every step (Broyden 1965, the "good" update); steps are capped at 0.5 in log price and a fresh
-    Jacobian is taken (once) when the residual stops falling.
+    """Broyden's quasi-Newton iteration (Broyden 1965, the "good" update of the inverse) on the
+    residual ``f(x) = G(x) − x``: ``x ← x − H f`` with ``H`` from ``state`` (``−I`` to begin
+    with: the plain fixed-point step), updated after every step so that ``H Δf = Δx``; steps are
+    capped at 0.5 in log price.
 
-    Returns (solution or None if not converged in ``max_iter`` evaluations, last x, evaluations).
+    Returns (G(x) at convergence or None, the last x, evaluations of G); at convergence ``state``
+    keeps the updated ``H``, otherwise it is reset.
     """
     shape = x0.shape
-    idx = np.flatnonzero(active)
     x = x0.ravel().copy()
+    n = x.size
     H = state.inverse_jacobian
-    if H is None or state.active is None or not np.array_equal(state.active, active):
-        H = None
+    if H is None or H.shape != (n, n):
+        H = -np.eye(n)
     f_prev: np.ndarray | None = None
-    s = np.zeros(idx.size)
-    best, stalled, fresh = np.inf, 0, False
+    s = np.zeros(n)
     it = 0
     for it in range(1, max_iter + 1):
         gx = g(x.reshape(shape)).ravel()
@@ -249,37 +229,22 @@ def _broyden(g: _PriceMap, x0: np.ndarray, tol: float, max_iter: int, active: np
         if not np.isfinite(size):
             break
         if size < tol:
-            state.inverse_jacobian, state.active = H, active
+            state.inverse_jacobian = H
             return gx.reshape(shape), x, it
-        if size < best:
-            best, stalled = size, 0
-        else:
-            stalled += 1
-        fa = f[idx]
-        if H is None or (stalled >= 3 and not fresh):
-            jac = g.jacobian(x.reshape(shape), idx)
-            jac[np.diag_indices_from(jac)] -= 1.0
-            try:
-                H = np.linalg.inv(jac)
-            except np.linalg.LinAlgError:
-                break
-            state.jacobians += 1
-            fresh, stalled, f_prev = True, 0, None
-        elif f_prev is not None:
-            hy = H @ (fa - f_prev)
+        if f_prev is not None:
+            hy = H @ (f - f_prev)
             den = s @ hy
             if den != 0.0 and np.isfinite(den):
                 H = H + np.outer((s - hy) / den, s @ H)
-        s = -(H @ fa)
+        s = -(H @ f)
         big = float(np.max(np.abs(s)))
         if not np.isfinite(big):
             break
         if big > 0.5:
             s *= 0.5 / big
-        x_next = gx.copy()  # cells outside ``active`` take G's value
-        x_next[idx] = x[idx] + s
-        x, f_prev = x_next, fa
-    state.inverse_jacobian = state.active = None
+        x = x + s
+        f_prev = f
+    state.inverse_jacobian = None
     return None, x, it
 
 
@@ -305,11 +270,11 @@ def solve_equilibrium(
 
     Solves ``log p = G(log p)``: the prices that clear the goods markets at the labour-market
     outcome (wages) of p, normalised so that the national GDP deflator is 1 (nominal national
-    GDP = GDP at 2020 prices). A Broyden quasi-Newton iteration whose inverse Jacobian is kept in
-    ``state`` from one year to the next (a new state starts from a finite-difference Jacobian)
-    stops when ``max |G(log p) − log p| < tol``; should it not get there within 60 evaluations,
-    Anderson acceleration (``damping``) takes over from where it got. Raises RuntimeError if they
-    do not converge within ``max_iter`` evaluations in all.
+    GDP = GDP at 2020 prices). Broyden's method, with the inverse-Jacobian estimate of the
+    previous year when ``state`` carries one, stops when ``max |G(log p) − log p| < tol``; should
+    it not get there within 60 evaluations (or diverge), Anderson acceleration with ``damping``
+    takes over from its last point. Raises RuntimeError if they do not converge within
+    ``max_iter`` evaluations in all.
     """
     tau_1ms = tau ** (1.0 - sigma)
     ces = CES_SECTORS
@@ -317,11 +282,13 @@ def solve_equilibrium(
     state = state if state is not None else SolverState()
     g = _PriceMap(tfp, eff_capital, alpha, employment, n_b, exp_share, tau_1ms, sigma,
                   np.log(w0), external_demand)
-    active = (eff_capital > 0).ravel()
-    log_p, x, iterations = _broyden(g, np.log(p0), tol, min(max_iter, 60), active, state)
+    log_p0 = np.log(p0)
+    log_p, x, iterations = _broyden(g, log_p0, tol, min(max_iter, 60), state)
     if log_p is None:
         state.fallbacks += 1
-        log_p, more = anderson_fixed_point(g, x.reshape(p0.shape), tol=tol,
+        start = x.reshape(log_p0.shape) if np.all(np.isfinite(x)) else log_p0
+        g.u = np.log(w0)
+        log_p, more = anderson_fixed_point(g, start, tol=tol,
                                            max_iter=max(max_iter - iterations, 1),
                                            damping=damping)
         iterations += more
