@@ -351,8 +351,9 @@ def test_eco_compensation_lowers_upstream_polluting_output_and_raises_quality():
     """At the default model size (20 000 firms; with 2 000 the ~90 polluting firms upstream make
     the comparison noisy, as runs of different scenarios do not share random draws), for two
     seeds. Also printed: every entrant choosing its location (firms.home_entry_share = 0), where
-    the ban binds on all entry; by default 80% of entrants are local start-ups that the model
-    places at home whatever the ban (``relocation.enter_firms``)."""
+    the ban binds on all entry; by default 80% of entrants are local start-ups, placed at home
+    unless their sector is banned there, in which case they choose another province
+    (``relocation.enter_firms``)."""
     seeds = (20201101, 1)
     default = _eco_effects(seeds, "n_firms=20000")
     mobile = _eco_effects(seeds, "n_firms=20000", "firms.home_entry_share=0")

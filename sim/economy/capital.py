@@ -46,14 +46,20 @@ def allocate_investment(saving: np.ndarray, capital: np.ndarray, capital_income:
     return home + pool * pull / pull.sum()
 
 
-def invest_in_firms(firms: FirmTable, investment: np.ndarray, capital_income_cell: np.ndarray,
-                    capital_cell: np.ndarray, depreciation: float) -> None:
-    """Depreciate every firm's capital and add its share of its province's investment.
-
-    Firm f in cell c receives ``I_c · k_f / K_c`` (Gibrat); cells without capital receive none
-    (their capital income is zero, so no investment is allocated to them)."""
+def investment_by_cell(investment: np.ndarray, capital_income_cell: np.ndarray) -> np.ndarray:
+    """Split each province's investment over its sectors in proportion to capital income
+    ``α_s VA_is`` (n, S)."""
     cell_share = capital_income_cell / capital_income_cell.sum(axis=1, keepdims=True)
-    inv_cell = (investment[:, None] * cell_share).ravel()
+    return investment[:, None] * cell_share
+
+
+def invest_in_firms(firms: FirmTable, investment_cell: np.ndarray, capital_cell: np.ndarray,
+                    depreciation: float) -> None:
+    """Depreciate every firm's capital and add its share of its cell's investment.
+
+    Firm f in cell c receives ``I_c · k_f / K_c`` (Gibrat); investment directed to a cell without
+    capital is not spent there (callers give such cells none: their capital income is zero)."""
+    inv_cell = np.asarray(investment_cell, dtype=float).ravel()
     k_cell = capital_cell.ravel()
     growth = np.divide(inv_cell, k_cell, out=np.zeros_like(inv_cell), where=k_cell > 0)
     growth += 1.0 - depreciation

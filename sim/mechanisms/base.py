@@ -111,6 +111,13 @@ class Mechanism:
         national total unless the difference is financed through ``model.ledger``."""
         return investment
 
+    def sector_investment(self, investment_cell: np.ndarray) -> np.ndarray:
+        """Investment by province × sector (100 million yuan) before it reaches the firms of each
+        cell; by default a province's investment is split over its sectors by capital income.
+        Must keep every province's total (redirect between sectors, e.g. §19 successor
+        industries); province totals are changed through :meth:`investment`."""
+        return investment_cell
+
     def services_access(self, access: float) -> float:
         """Migrants' access to public services (§7 hukou reform, §21–22 portability)."""
         return access
@@ -120,7 +127,8 @@ class Mechanism:
         return cost
 
     def relocation_cost(self, cost: np.ndarray) -> np.ndarray:
-        """Firm relocation and entry cost, origin × destination, in years of value added."""
+        """Firm relocation and entry cost in years of value added: sector × origin × destination
+        (the model passes (S, n, n); a hook must also accept an origin × destination matrix)."""
         return cost
 
     def allowed_locations(self, allowed: np.ndarray) -> np.ndarray:
@@ -134,7 +142,7 @@ class Mechanism:
     def after_step(self) -> None:
         """After capital and technology: markets for rights (§9), monitoring (§27)."""
 
-    # --- optional hooks (not yet called by every model version; defaults change nothing) ------
+    # --- further hooks (the model calls all of them; the defaults change nothing) -------------
     def emissions(self, emissions: np.ndarray) -> np.ndarray:
         """CO2 by province after the mechanism's abatement (cap-and-trade, §9), tonnes."""
         return emissions

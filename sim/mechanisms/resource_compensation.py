@@ -33,7 +33,8 @@ i pays the share ``M_i / Σ M``, exporter e receives the share ``X_e / Σ X``:
   spending;
 * ``successor_share · T_t`` funds successor industries (hook ``investment``): that much investment
   moves from the importers (same shares, each at most half of its investment) to the exporters
-  (same shares); the national total is unchanged. It is the importers' enterprise investment
+  (same shares); the national total is unchanged. Inside each exporter it goes to the
+  non-resource sectors only (hook ``sector_investment``), in proportion to their capital income. It is the importers' enterprise investment
   (parks, enclave economy), not a budget flow, so it is not in the ledger.
 
 **Successor industries.** The cost of relocating or entering from an importer into an exporter
@@ -185,6 +186,29 @@ class ResourceCompensation(Mechanism):
         self.successor[imp], self.successor[exp] = -take, moved * self._w_exp
         if self.history:
             self.history[-1]["successor_moved"] = moved
+        return out
+
+    def sector_investment(self, investment_cell: np.ndarray) -> np.ndarray:
+        """Successor industries: the successor investment an exporter received goes to its
+        non-resource sectors (in proportion to their capital income, as the rest of its
+        investment is split), not to the resources sector."""
+        from sim.economy.sectors import RES
+
+        if not self.active(self.model.year) or self.exporters.size == 0:
+            return investment_cell
+        received = np.maximum(self.successor[self.exporters], 0.0)
+        if not received.any():
+            return investment_cell
+        out = np.array(investment_cell, dtype=float, copy=True)
+        rows = out[self.exporters]
+        total = rows.sum(axis=1)
+        succ = np.minimum(received, total)
+        share = np.divide(rows, total[:, None], out=np.zeros_like(rows), where=total[:, None] > 0)
+        other = share.copy()
+        other[:, RES] = 0.0
+        norm = other.sum(axis=1, keepdims=True)
+        other = np.divide(other, norm, out=share.copy(), where=norm > 0)
+        out[self.exporters] = (total - succ)[:, None] * share + succ[:, None] * other
         return out
 
     def relocation_cost(self, cost: np.ndarray) -> np.ndarray:
