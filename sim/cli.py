@@ -19,6 +19,7 @@ parser is built (so heavy sub-commands cost nothing to ``regsim run``). Add one 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -230,11 +231,30 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``regsim`` command line; returns the exit code."""
+    """Run the ``regsim`` command line; returns the exit code.
+
+    Called without ``argv`` (the ``regsim`` script, ``python -m sim.cli``), ``regsim run`` is a
+    process of its own that builds one model: the cyclic garbage collector is then switched off
+    (it would spend a tenth of the run walking the objects of pandas, Mesa and matplotlib, which
+    live to the end anyway; one model leaves little cyclic garbage) and everything is frozen
+    before returning, so that the interpreter's exit does not walk them either.
+    """
+    own_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     # The first word that is not an option names the sub-command (the top-level options take
     # no values); without a known one (--help, a typo) every sub-command is registered.
     command = next((a for a in argv if not a.startswith("-")), None)
+    if own_process and command == "run":
+        gc.disable()
+        try:
+            return _main(argv, command)
+        finally:
+            gc.freeze()
+    return _main(argv, command)
+
+
+def _main(argv: list[str], command: str | None) -> int:
+    """Parse ``argv`` (``command``: its sub-command word, if any) and run the handler."""
     parser = build_parser(only=command if command in SUBCOMMANDS else None)
     try:
         args = parser.parse_args(argv)

@@ -149,6 +149,91 @@ def _shares(total: FloatArray, p: FloatArray) -> FloatArray | None:
 
 
 # ---------------------------------------------------------------------------
+# the measures on validated arrays (``xa``/``ta`` from _values, ``p`` population shares)
+# ---------------------------------------------------------------------------
+
+
+def _cv(xa: FloatArray) -> float:
+    if _all_equal(xa):
+        return 0.0
+    return float(xa.std(ddof=0) / xa.mean())
+
+
+def _williamson(xa: FloatArray, p: FloatArray) -> float:
+    if _all_equal(xa):
+        return 0.0
+    xbar = float(np.dot(p, xa))
+    return float(np.sqrt(np.dot(p, (xa - xbar) ** 2)) / xbar)
+
+
+def _gini(xa: FloatArray, p: FloatArray) -> float:
+    if _all_equal(xa):
+        return 0.0
+    order = np.argsort(xa, kind="stable")
+    xs, ps = xa[order], p[order]
+    cum = np.cumsum(ps)
+    before = cum - ps  # P_<i
+    after = 1.0 - cum  # P_>i
+    xbar = float(np.dot(ps, xs))
+    return float(np.dot(ps * xs, before - after) / xbar)
+
+
+def _max_min(xa: FloatArray) -> float:
+    if _all_equal(xa):
+        return 1.0
+    lo = xa.min()
+    if lo == 0:
+        return float("inf")
+    return float(xa.max() / lo)
+
+
+def _theil_t(s: FloatArray | None, p: FloatArray) -> float:
+    if s is None:
+        return 0.0
+    return max(_theil_t_shares(s, p), 0.0)
+
+
+def _theil_l(s: FloatArray | None, p: FloatArray) -> float:
+    if s is None:
+        return 0.0
+    if np.any(s == 0):
+        return float("inf")
+    return max(float(np.sum(p * np.log(p / s))), 0.0)
+
+
+def _theil_split(s: FloatArray | None, p: FloatArray, inv: np.ndarray) -> TheilSplit:
+    """Theil T decomposition from shares; ``inv`` numbers the groups 0, 1, … by region."""
+    if s is None:
+        return TheilSplit(0.0, 0.0, 0.0)
+    n_groups = int(inv.max()) + 1
+    S = np.bincount(inv, weights=s, minlength=n_groups)
+    P = np.bincount(inv, weights=p, minlength=n_groups)
+    between = _theil_t_shares(S, P)
+    # sum_g S_g T_g = sum_i s_i ln((s_i/S_g)/(p_i/P_g)), over regions with s_i > 0
+    pos = s > 0
+    within = float(np.sum(s[pos] * np.log((s[pos] / S[inv][pos]) / (p[pos] / P[inv][pos]))))
+    between = max(between, 0.0)
+    within = max(within, 0.0)
+    return TheilSplit(between + within, between, within)
+
+
+def _north_south(ta: FloatArray, pa: FloatArray, north: NDArray[np.bool_]) -> float:
+    if north.all() or not north.any():
+        raise ValueError("is_north must mark at least one northern and one southern province")
+    south = ~north
+    north_pc = ta[north].sum() / pa[north].sum()
+    south_pc = ta[south].sum() / pa[south].sum()
+    if north_pc == 0:
+        return 1.0 if south_pc == 0 else float("inf")
+    return float(south_pc / north_pc)
+
+
+def _group_index(groups: np.ndarray) -> np.ndarray:
+    _, inv = np.unique(groups, return_inverse=True)
+    return inv.ravel()
+
+
+# ---------------------------------------------------------------------------
 # measures on per-capita values
 # ---------------------------------------------------------------------------
 
@@ -160,10 +245,7 @@ def cv(x: ArrayLike) -> float:
     ``sigma = sqrt((1/n) sum (x_i - mu)^2)`` (ddof = 0). Each province counts once.
     All-equal values (including all zeros) give 0.
     """
-    xa = _values(x, "x")
-    if _all_equal(xa):
-        return 0.0
-    return float(xa.std(ddof=0) / xa.mean())
+    return _cv(_values(x, "x"))
 
 
 def williamson(x: ArrayLike, pop: ArrayLike) -> float:
@@ -174,11 +256,7 @@ def williamson(x: ArrayLike, pop: ArrayLike) -> float:
     All-equal values (including all zeros) give 0.
     """
     xa = _values(x, "x")
-    p = _weights(pop, xa.size)
-    if _all_equal(xa):
-        return 0.0
-    xbar = float(np.dot(p, xa))
-    return float(np.sqrt(np.dot(p, (xa - xbar) ** 2)) / xbar)
+    return _williamson(xa, _weights(pop, xa.size))
 
 
 def gini(x: ArrayLike, pop: ArrayLike) -> float:
@@ -193,16 +271,7 @@ def gini(x: ArrayLike, pop: ArrayLike) -> float:
     All-equal values (including all zeros) give 0.
     """
     xa = _values(x, "x")
-    p = _weights(pop, xa.size)
-    if _all_equal(xa):
-        return 0.0
-    order = np.argsort(xa, kind="stable")
-    xs, ps = xa[order], p[order]
-    cum = np.cumsum(ps)
-    before = cum - ps  # P_<i
-    after = 1.0 - cum  # P_>i
-    xbar = float(np.dot(ps, xs))
-    return float(np.dot(ps * xs, before - after) / xbar)
+    return _gini(xa, _weights(pop, xa.size))
 
 
 def max_min_ratio(x: ArrayLike) -> float:
@@ -211,13 +280,7 @@ def max_min_ratio(x: ArrayLike) -> float:
     Returns 1.0 if all values are equal (including all zeros) and ``+inf`` if the minimum
     is 0 while the maximum is positive.
     """
-    xa = _values(x, "x")
-    if _all_equal(xa):
-        return 1.0
-    lo = xa.min()
-    if lo == 0:
-        return float("inf")
-    return float(xa.max() / lo)
+    return _max_min(_values(x, "x"))
 
 
 # ---------------------------------------------------------------------------
@@ -235,10 +298,7 @@ def theil_t(total: ArrayLike, pop: ArrayLike) -> float:
     """
     ta = _values(total, "total")
     p = _weights(pop, ta.size)
-    s = _shares(ta, p)
-    if s is None:
-        return 0.0
-    return max(_theil_t_shares(s, p), 0.0)
+    return _theil_t(_shares(ta, p), p)
 
 
 def theil_l(total: ArrayLike, pop: ArrayLike) -> float:
@@ -251,12 +311,7 @@ def theil_l(total: ArrayLike, pop: ArrayLike) -> float:
     """
     ta = _values(total, "total")
     p = _weights(pop, ta.size)
-    s = _shares(ta, p)
-    if s is None:
-        return 0.0
-    if np.any(s == 0):
-        return float("inf")
-    return max(float(np.sum(p * np.log(p / s))), 0.0)
+    return _theil_l(_shares(ta, p), p)
 
 
 def theil_t_decomposition(total: ArrayLike, pop: ArrayLike, groups: ArrayLike) -> TheilSplit:
@@ -279,18 +334,7 @@ def theil_t_decomposition(total: ArrayLike, pop: ArrayLike, groups: ArrayLike) -
     s = _shares(ta, p)
     if s is None:
         return TheilSplit(0.0, 0.0, 0.0)
-    _, inv = np.unique(g, return_inverse=True)
-    inv = inv.ravel()
-    n_groups = int(inv.max()) + 1
-    S = np.bincount(inv, weights=s, minlength=n_groups)
-    P = np.bincount(inv, weights=p, minlength=n_groups)
-    between = _theil_t_shares(S, P)
-    # sum_g S_g T_g = sum_i s_i ln((s_i/S_g)/(p_i/P_g)), over regions with s_i > 0
-    pos = s > 0
-    within = float(np.sum(s[pos] * np.log((s[pos] / S[inv][pos]) / (p[pos] / P[inv][pos]))))
-    between = max(between, 0.0)
-    within = max(within, 0.0)
-    return TheilSplit(between + within, between, within)
+    return _theil_split(s, p, _group_index(g))
 
 
 def north_south_ratio(total: ArrayLike, pop: ArrayLike, is_north: ArrayLike) -> float:
@@ -304,15 +348,7 @@ def north_south_ratio(total: ArrayLike, pop: ArrayLike, is_north: ArrayLike) -> 
     ta = _values(total, "total")
     _weights(pop, ta.size)  # validation only
     pa = np.asarray(pop, dtype=np.float64)
-    north = _mask(is_north, ta.size, "is_north")
-    if north.all() or not north.any():
-        raise ValueError("is_north must mark at least one northern and one southern province")
-    south = ~north
-    north_pc = ta[north].sum() / pa[north].sum()
-    south_pc = ta[south].sum() / pa[south].sum()
-    if north_pc == 0:
-        return 1.0 if south_pc == 0 else float("inf")
-    return float(south_pc / north_pc)
+    return _north_south(ta, pa, _mask(is_north, ta.size, "is_north"))
 
 
 def differentiation(
@@ -328,24 +364,26 @@ def differentiation(
     ``cv`` (:func:`cv` of x), ``williamson``, ``theil_t``, ``theil_between`` and
     ``theil_within`` (decomposition over ``plates``), ``theil_l``, ``gini``, ``max_min``
     (:func:`max_min_ratio` of x) and ``north_south`` (:func:`north_south_ratio`).
-    The model calls this every year for GDP, public services and consumption.
+    The model calls this every year for GDP, public services and consumption, so the inputs
+    are validated once and the shares computed once (same values as the single functions).
     """
     ta = _values(total, "total")
-    p = np.asarray(pop, dtype=np.float64)
-    _weights(p, ta.size)  # validates shape, length, positivity
-    _labels(plates, ta.size, "plates")
-    _mask(is_north, ta.size, "is_north")
-    x = ta / p
-    split = theil_t_decomposition(ta, p, plates)
+    pa = np.asarray(pop, dtype=np.float64)
+    p = _weights(pa, ta.size)  # validates shape, length, positivity
+    groups = _labels(plates, ta.size, "plates")
+    north = _mask(is_north, ta.size, "is_north")
+    x = _values(ta / pa, "x")
+    s = _shares(ta, p)
+    split = _theil_split(s, p, _group_index(groups))
     out = {
-        "cv": cv(x),
-        "williamson": williamson(x, p),
+        "cv": _cv(x),
+        "williamson": _williamson(x, p),
         "theil_t": split.total,
         "theil_between": split.between,
         "theil_within": split.within,
-        "theil_l": theil_l(ta, p),
-        "gini": gini(x, p),
-        "max_min": max_min_ratio(x),
-        "north_south": north_south_ratio(ta, p, is_north),
+        "theil_l": _theil_l(s, p),
+        "gini": _gini(x, p),
+        "max_min": _max_min(x),
+        "north_south": _north_south(ta, pa, north),
     }
     return {f"{prefix}{k}": float(v) for k, v in out.items()}

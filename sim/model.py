@@ -51,6 +51,7 @@ from sim.economy.calibration import (
     cluster_membership,
     persistent_tfp_gap,
 )
+from sim.economy.firms import LANES
 from sim.economy.ledger import Ledger
 from sim.economy.production import Equilibrium, SolverState, solve_equilibrium
 from sim.economy.sectors import CARBON_INTENSITY, CES_SECTORS, N_SECTORS
@@ -377,17 +378,23 @@ class RegionalModel(mesa.Model):
         self._record_flows()
 
     def _check_firm_table(self) -> None:
-        """The cached firm columns must match the arrays (a mechanism that edits ``province`` or
-        ``log_a`` directly instead of through FirmTable.move/set_log_a breaks this). Checked on a
-        fixed stride of slots once a year: cheap, deterministic."""
+        """The cached firm columns must match the arrays (a mechanism that edits ``province``,
+        ``alive`` or ``log_a`` directly instead of through FirmTable.move/add/remove/set_log_a
+        breaks this). Checked on a fixed stride of slots (and the total count of alive firms)
+        once a year: cheap, deterministic."""
         f = self.firms
-        s = slice(0, None, max(1, f.capacity // 1000))
+        step = max(1, f.capacity // 1000)
+        s = slice(0, None, step)
         cell = f.province[s].astype(np.int64) * N_SECTORS + f.sector[s]
         ok = f.cell_idx[s] == cell
+        ok &= f.lane_cell[s] == cell + (np.arange(0, f.capacity, step) % LANES) * f.n_cells
         ok &= np.isclose(f.a_pow[s], np.exp(f.log_a[s] * f.inv_alpha[f.sector[s]]), rtol=1e-9)
         if not np.all(ok | ~f.alive[s]):
             raise RuntimeError("firm table edited without FirmTable.move / set_log_a: cached "
                                "cell or productivity columns are stale")
+        if int(f.alive_by_cell.sum()) != f.n_alive:
+            raise RuntimeError("firm table edited without FirmTable.add / remove: the count of "
+                               "alive firms by cell is stale")
 
     def _record_flows(self) -> None:
         """Add the year's flows to its province and national records and the flows table."""
@@ -494,7 +501,7 @@ class RegionalModel(mesa.Model):
         cfg = self.config
         f = self.firms
         eq = self.equilibrium
-        x_f, x_cell = self.effective_capital()
+        x_f = f.effective_capital()
         profit = self.profitability()
         barrier = path_value(cfg.firms.entry_barrier, self.year)
         # Costs by sector × origin × destination, in years of value added.
@@ -513,15 +520,19 @@ class RegionalModel(mesa.Model):
         mv_from, mv_to, mv_sec, mv_cap, loss = relocation.relocate(
             f, profit, x_f, fc.relocation_review_share, cost, fc.relocation_horizon_years,
             fc.location_noise, rng, allowed, value_added_per_eff_capital=self._raw_profitability(),
-            relocating=self.relocating_sectors)
+            relocating=self.relocating_sectors, size=f.cell_sum(f.capital, masked=False))
         exited, liquidated = relocation.exit_firms(f, profit, fc.exit_rate,
                                                    cfg.capital.depreciation, rng)
         exit_by_province = np.bincount(f.province[exited], minlength=self.n)
         n_exit_by_sector = np.bincount(f.sector[exited], minlength=N_SECTORS)
+        # Cell totals after relocation and exit (entrants and investment below use them).
+        kcell = f.cell_sum(f.capital, masked=False)
+        counts = f.cell_count()
+        varieties = f.cell_sum(f.weight, masked=False)
         # Saving and investment.
         saving = self.investment_rate() * self.gdp
         capital_income_cell = self.alpha * eq.value_added
-        k_prov = self.capital
+        k_prov = kcell.sum(axis=1)
         investment = capital_mod.allocate_investment(
             saving, np.maximum(k_prov, 1e-9), capital_income_cell.sum(axis=1),
             cfg.capital.mobile_share, cfg.capital.return_elasticity,
@@ -531,11 +542,9 @@ class RegionalModel(mesa.Model):
         investment = investment + liquidated
         self.capital_inflow = investment - liquidated - saving
         # Incumbents depreciate and invest; entrants are financed from what is left.
-        sector_capital = np.bincount(f.sector, weights=f.capital, minlength=N_SECTORS)
-        sector_count = np.maximum(np.bincount(f.sector, weights=f.alive, minlength=N_SECTORS), 1)
+        sector_capital = kcell.sum(axis=0)
+        sector_count = np.maximum(counts.sum(axis=0), 1)
         entry_size = fc.entry_size * sector_capital / sector_count
-        varieties = f.cell_sum(f.weight, masked=False)
-        kcell = f.cell_sum(f.capital, masked=False)
         vpc_nat = varieties.sum(axis=0) / np.maximum(kcell.sum(axis=0), 1e-300)
         vpc = np.where(kcell > 0, varieties / np.maximum(kcell, 1e-300), vpc_nat[None, :])
         inv_left = investment.copy()
@@ -545,11 +554,14 @@ class RegionalModel(mesa.Model):
         entrant_slots = relocation.enter_firms(
             f, n_exit_by_sector, profit, fc.home_entry_share, entry_cost, fc.relocation_horizon_years,
             fc.location_noise, inv_left, entry_size, sd_stat, vpc, rng, allowed,
-            relocating=self.relocating_sectors)
+            relocating=self.relocating_sectors, counts=counts, size=kcell)
         entrant_capital = f.capital[entrant_slots].copy()
         f.capital[entrant_slots] = 0.0  # keeps entrants out of the incumbents' investment
-        capital_mod.invest_in_firms(f, inv_left, capital_income_cell,
-                                    f.cell_sum(f.capital, masked=False), cfg.capital.depreciation)
+        inv_cell = capital_mod.investment_by_cell(inv_left, capital_income_cell)
+        for m in self.mechanisms:
+            inv_cell = m.sector_investment(inv_cell)
+        # entrants' slots hold zero capital now, so the cells' capital is still ``kcell``
+        capital_mod.invest_in_firms(f, inv_cell, kcell, cfg.capital.depreciation)
         f.capital[entrant_slots] = entrant_capital
         f.age += f.alive
         self.firm_flows = relocation.FirmFlows(
@@ -596,8 +608,8 @@ class RegionalModel(mesa.Model):
         eq = self.equilibrium
         consumption = (1.0 - self.investment_rate()) * gdp
         f = self.firms
-        # Cell sums (lane bincounts over the firm slots) summed over sectors: cheaper than a
-        # bincount by province at a million firms.
+        # By cell, summed over sectors: the firm table keeps its counts by cell, and its cell
+        # sums are cheaper than a bincount by province at a million firms.
         firms_by_prov = f.cell_count().sum(axis=1)
         capital = f.cell_sum(f.capital, masked=False).sum(axis=1)  # free slots hold no capital
         prov: dict[str, np.ndarray] = {
@@ -654,14 +666,18 @@ class RegionalModel(mesa.Model):
     def _flows_frame(self) -> dict[str, np.ndarray]:
         """The year's link flows as arrays (account indices; names are attached on output):
         migrants, every ledger money flow, relocated firms and their capital."""
-        kinds, src, dst, amount, unit = [], [], [], [], []
+        kinds: list[str] = []
+        units: list[str] = []
+        src: list[np.ndarray] = []
+        dst: list[np.ndarray] = []
+        amount: list[np.ndarray] = []
 
         def add(kind: str, f: np.ndarray, t: np.ndarray, a: np.ndarray, u: str) -> None:
-            kinds.append(np.full(a.size, kind, dtype=object))
+            kinds.append(kind)
+            units.append(u)
             src.append(f)
             dst.append(t)
             amount.append(a.astype(float))
-            unit.append(np.full(a.size, u, dtype=object))
 
         m = self.migration_flows
         i, j = np.nonzero(m)
@@ -678,10 +694,12 @@ class RegionalModel(mesa.Model):
             nz = np.flatnonzero(cnt)
             add("relocated_firms", nz // self.n, nz % self.n, cnt[nz], "firms")
             add("relocated_capital", nz // self.n, nz % self.n, cap[nz], "100m yuan")
-        return {"year": np.full(sum(a.size for a in amount), self.year, dtype=np.int64),
-                "kind": np.concatenate(kinds), "from": np.concatenate(src).astype(np.int64),
+        sizes = [a.size for a in amount]
+        return {"year": np.full(sum(sizes), self.year, dtype=np.int64),
+                "kind": np.repeat(np.array(kinds, dtype=object), sizes),
+                "from": np.concatenate(src).astype(np.int64),
                 "to": np.concatenate(dst).astype(np.int64), "amount": np.concatenate(amount),
-                "unit": np.concatenate(unit)}
+                "unit": np.repeat(np.array(units, dtype=object), sizes)}
 
     # ------------------------------------------------------------------ results
     def province_table(self) -> pd.DataFrame:

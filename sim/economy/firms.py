@@ -5,8 +5,11 @@ with a new ``uid``; arrays grow by doubling only when every slot is taken, so th
 allocates no large arrays in the common case. Three derived columns are cached because the yearly
 step needs them many times: ``cell`` (province · 6 + sector), ``lane_cell`` (the cell plus
 ``n_cells · (slot mod LANES)``, the bin of the slot in :meth:`FirmTable.cell_sum`) and ``a_pow`` =
-a_f^(1/α_s), the factor that turns capital into effective capital. Change a firm's province only
-through :meth:`FirmTable.move` and its productivity through :meth:`FirmTable.set_log_a` (or call
+a_f^(1/α_s), the factor that turns capital into effective capital; and the number of alive firms
+by cell (``alive_by_cell``, :meth:`FirmTable.cell_count`) is kept up to date by the methods that
+change it, from the few slots they touch. Change a firm's province only through
+:meth:`FirmTable.move`, its productivity through :meth:`FirmTable.set_log_a`, and which slots are
+alive only through :meth:`FirmTable.add` and :meth:`FirmTable.remove` (or call
 :meth:`FirmTable.refresh` after editing the arrays directly). All per-firm work is vectorised; the
 Mesa ``Firm`` agents (``sim.agents.firm``) are thin views onto these rows.
 
@@ -26,7 +29,7 @@ import numpy as np
 from sim.economy.sectors import N_SECTORS
 
 LANES = 8
-"""Copies of the cell bins that consecutive slots are spread over in cell sums (module docstring)."""
+"""Copies of the cell bins that consecutive slots are spread over in cell sums (see above)."""
 
 
 def lane_offsets(start: int, stop: int, n_cells: int) -> np.ndarray:
@@ -54,10 +57,22 @@ class FirmTable:
     next_uid: int = 0
     n_provinces: int = 31
     lane_cell: np.ndarray | None = None  # cell + n_cells · (slot mod LANES); made if None
+    alive_by_cell: np.ndarray | None = None  # alive firms by flat cell; counted if None
 
     def __post_init__(self) -> None:
         if self.lane_cell is None or self.lane_cell.shape != self.cell_idx.shape:
             self.lane_cell = self.cell_idx + lane_offsets(0, self.cell_idx.size, self.n_cells)
+        if self.alive_by_cell is None:
+            self.alive_by_cell = self._count_alive()
+
+    def _count_alive(self) -> np.ndarray:
+        """Alive firms by flat cell, counted over all slots."""
+        return self._lane_sum(self.alive).ravel().astype(np.int64)
+
+    def _alive_by_cell_of(self, slots: np.ndarray) -> np.ndarray:
+        """Alive firms among ``slots`` (distinct) by flat cell."""
+        live = slots[self.alive[slots]]
+        return np.bincount(self.cell_idx[live], minlength=self.n_cells)
 
     @property
     def n_cells(self) -> int:
@@ -89,6 +104,7 @@ class FirmTable:
         np.multiply(self.province, N_SECTORS, out=self.cell_idx, dtype=np.int64, casting="unsafe")
         self.cell_idx += self.sector
         self.lane_cell = self.cell_idx + lane_offsets(0, self.capacity, self.n_cells)
+        self.alive_by_cell = self._count_alive()
         np.multiply(self.log_a, self.inv_alpha[self.sector], out=self.a_pow)
         np.exp(self.a_pow, out=self.a_pow)
 
@@ -96,10 +112,13 @@ class FirmTable:
         """Move firms to other provinces (keeping everything else)."""
         idx = np.asarray(slots)
         idx = np.flatnonzero(idx) if idx.dtype == bool else idx.astype(np.int64, copy=False)
+        touched = _distinct(idx)
+        self.alive_by_cell -= self._alive_by_cell_of(touched)
         self.province[idx] = dest
         cell = np.asarray(dest, dtype=np.int64) * N_SECTORS + self.sector[idx]
         self.cell_idx[idx] = cell
         self.lane_cell[idx] = cell + (idx % LANES) * self.n_cells
+        self.alive_by_cell += self._alive_by_cell_of(touched)
 
     def set_log_a(self, slots: np.ndarray, log_a: np.ndarray) -> None:
         """Set log productivity of some firms (keeps ``a_pow`` in step)."""
@@ -124,7 +143,7 @@ class FirmTable:
         return self.cell_idx
 
     def _lane_sum(self, weights: np.ndarray) -> np.ndarray:
-        """Sum of ``weights`` (one per slot) by cell, (n_provinces, N_SECTORS), through the lanes."""
+        """Sum of ``weights`` (one per slot) by cell, (n_provinces, N_SECTORS), via the lanes."""
         n_cells = self.n_cells
         lanes = np.bincount(self.lane_cell, weights=weights, minlength=LANES * n_cells)
         return lanes.reshape(LANES, n_cells).sum(axis=0).reshape(self.n_provinces, N_SECTORS)
@@ -136,8 +155,8 @@ class FirmTable:
         return self._lane_sum(np.where(self.alive, values, 0.0) if masked else values)
 
     def cell_count(self) -> np.ndarray:
-        """Number of alive firms by (province, sector)."""
-        return self._lane_sum(self.alive).astype(np.int64)
+        """Number of alive firms by (province, sector) (kept up to date, not counted)."""
+        return self.alive_by_cell.reshape(self.n_provinces, N_SECTORS).copy()
 
     def _grow(self, needed: int) -> None:
         new_cap = max(self.capacity * 2, self.capacity + needed)
@@ -180,6 +199,7 @@ class FirmTable:
         self.uid[slots] = np.arange(self.next_uid, self.next_uid + n)
         self.next_uid += n
         self.alive[slots] = True
+        self.alive_by_cell += np.bincount(cell, minlength=self.n_cells)
         return slots
 
     def keep_cells_occupied(self, slots: np.ndarray) -> np.ndarray:
@@ -199,6 +219,19 @@ class FirmTable:
 
     def remove(self, slots: np.ndarray) -> None:
         """Mark firms as exited; their slots become free."""
+        self.alive_by_cell -= self._alive_by_cell_of(_distinct(slots))
         self.alive[slots] = False
         self.capital[slots] = 0.0
         self.weight[slots] = 0.0
+
+
+def _distinct(slots: np.ndarray) -> np.ndarray:
+    """``slots`` (indices or a boolean mask) as distinct slot indices; index arrays that are
+    already increasing (``np.flatnonzero`` gives such) are not sorted again."""
+    idx = np.asarray(slots)
+    if idx.dtype == bool:
+        return np.flatnonzero(idx)
+    idx = idx.astype(np.int64, copy=False).ravel()
+    if idx.size > 1 and not np.all(idx[1:] > idx[:-1]):
+        idx = np.unique(idx)
+    return idx

@@ -91,7 +91,9 @@ def calibrate_amenities(target_net: np.ndarray, target_rate: float, population: 
     calibrations (e.g. Tombe & Zhu 2019). With ``x_j = e^(ξ_j)`` the expected population after
     migration is ``x_j Σ_i L_i e^(u_ij) / D_i(x)``, ``D_i = Σ_k x_k e^(u_ik)``, so ξ solves the
     contraction ``x_j ← (L_j + target_j) / Σ_i L_i e^(u_ij)/D_i(x)``; c_0 is found by bisection
-    given ξ, and the two are alternated until both hold. ξ is normalised to mean zero.
+    given ξ, and the two are alternated until both hold. ξ is normalised to mean zero. The
+    alternation is a fixed-point iteration on c_0; secant steps on ``c_0' − c_0`` speed it up
+    (four or five rounds instead of about fifteen) and it stops on the same test.
     """
     from sim.economy.production import anderson_fixed_point
 
@@ -101,6 +103,7 @@ def calibrate_amenities(target_net: np.ndarray, target_rate: float, population: 
     desired = population + target_net
     log_x = np.zeros(n)
     c0 = _bisect_cost(u0, population, target_rate)
+    prev: tuple[float, float] | None = None  # (c_0, c_0' − c_0) of the previous round
     for _ in range(max_outer):
         u = u0 - c0 * off
         e = np.exp(u - u.max(axis=1, keepdims=True))
@@ -117,7 +120,11 @@ def calibrate_amenities(target_net: np.ndarray, target_rate: float, population: 
         if abs(c0_new - c0) < tol:
             c0 = c0_new
             break
-        c0 = c0_new
+        gap = c0_new - c0
+        if prev is not None and gap != prev[1]:
+            c0, prev = c0 - gap * (c0 - prev[0]) / (gap - prev[1]), (c0, gap)  # secant step
+        else:
+            c0, prev = c0_new, (c0, gap)
     return c0, log_x
 
 

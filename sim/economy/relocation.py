@@ -126,7 +126,7 @@ def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
              review_share: float, cost: np.ndarray, horizon: float, noise: float,
              rng: np.random.Generator, allowed: np.ndarray | None = None,
              value_added_per_eff_capital: np.ndarray | None = None,
-             relocating: np.ndarray | None = None,
+             relocating: np.ndarray | None = None, size: np.ndarray | None = None,
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """Move reviewing firms whose best location is elsewhere. Returns (from, to, sector,
     capital moved, capital lost).
@@ -134,14 +134,16 @@ def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
     ``profit`` is the (wedge-corrected) profitability index the decision compares;
     ``value_added_per_eff_capital`` (defaults to ``profit``) converts the cost, in years of the
     firm's value added, into capital lost. Only firms of sectors flagged in ``relocating``
-    (boolean by sector; ``None``: all) review their location."""
+    (boolean by sector; ``None``: all) review their location. ``size``: capital by cell, the
+    sites of :func:`location_table` (computed when not given)."""
     review = firms.alive & (rng.random(firms.capacity) < review_share)
     if relocating is not None and not relocating.all():
         review &= relocating[firms.sector]
     idx = np.flatnonzero(review)
     origin = firms.province[idx].astype(np.int64)
     sector = firms.sector[idx].astype(np.int64)
-    size = firms.cell_sum(firms.capital, masked=False)
+    if size is None:
+        size = firms.cell_sum(firms.capital, masked=False)
     dest = choose_location(origin, sector, profit, cost, horizon, noise, rng, allowed, size)
     moving = dest != origin
     movers = firms.keep_cells_occupied(idx[moving])
@@ -187,13 +189,17 @@ def enter_firms(firms: FirmTable, n_by_sector: np.ndarray, profit: np.ndarray,
                 investment: np.ndarray, entry_size: np.ndarray, log_a_sd: float,
                 varieties_per_capital: np.ndarray, rng: np.random.Generator,
                 allowed: np.ndarray | None = None,
-                relocating: np.ndarray | None = None) -> np.ndarray:
+                relocating: np.ndarray | None = None, counts: np.ndarray | None = None,
+                size: np.ndarray | None = None) -> np.ndarray:
     """Add entrants (``n_by_sector``) and finance their capital from ``investment`` (in place).
     Returns the slots of the entrants. In sectors not flagged in ``relocating`` every entrant is
-    a local start-up, unless its sector is banned at home."""
+    a local start-up, unless its sector is banned at home. ``counts`` and ``size``: alive firms
+    and capital by cell (computed when not given)."""
     n = firms.n_provinces
-    counts = firms.cell_count()  # (n, S)
-    size = firms.cell_sum(firms.capital, masked=False)
+    if counts is None:
+        counts = firms.cell_count()  # (n, S)
+    if size is None:
+        size = firms.cell_sum(firms.capital, masked=False)
     provs, secs = [], []
     for s in range(N_SECTORS):
         m = int(n_by_sector[s])

@@ -212,8 +212,9 @@ def write_results(
     _remove(tmp)
     try:
         tmp.mkdir()
-        for name, method in TABLES.items():
-            write_parquet(getattr(model, method)(), tmp / name)
+        tables = {name: getattr(model, method)() for name, method in TABLES.items()}
+        for name, frame in tables.items():
+            write_parquet(frame, tmp / name)
         write_parquet(warnings_frame(model), tmp / WARNINGS_FILE, schema=WARNINGS_SCHEMA)
         if firm_tables:
             write_parquet(firms_frame(model), tmp / FIRMS_FILE)
@@ -221,8 +222,8 @@ def write_results(
         if figures:
             from sim.io.figures import write_figures
 
-            write_figures(model.province_table(), model.national_table(), model.plate_table(),
-                          model.data.geojson, tmp / FIGURES_DIR)
+            write_figures(tables["province_year.parquet"], tables["national_year.parquet"],
+                          tables["plate_year.parquet"], model.data.geojson, tmp / FIGURES_DIR)
         files = [*_relative_files(tmp), MANIFEST_FILE]
         manifest = build_manifest(model, files, wall_time_s=wall_time_s, command=command)
         write_manifest(manifest, tmp / MANIFEST_FILE)

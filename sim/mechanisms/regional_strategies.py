@@ -138,7 +138,9 @@ def ces_demand_value(model: RegionalModel, ext_ces: np.ndarray) -> np.ndarray:
     eq = model.equilibrium
     # The year's varieties: those the equilibrium was solved with (firms change only after the
     # year's records), else summed from the firm table (the start year).
-    varieties = eq.varieties if eq.varieties is not None else model.firms.cell_sum(model.firms.weight)
+    varieties = eq.varieties
+    if varieties is None:
+        varieties = model.firms.cell_sum(model.firms.weight)
     nb = varieties[:, CES_SECTORS] * model.shifter
     p = eq.prices[:, CES_SECTORS]
     sigma = model.config.trade.sigma
