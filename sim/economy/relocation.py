@@ -57,8 +57,8 @@ class FirmFlows:
 
 
 def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: float,
-                   allowed: np.ndarray | None = None, size: np.ndarray | None = None
-                   ) -> np.ndarray:
+                   allowed: np.ndarray | None = None, size: np.ndarray | None = None,
+                   stay_allowed_only: bool = False) -> np.ndarray:
     """Value of each choice, in years of value added, for every (origin, sector, destination).
 
     ``g[o, s, j] = H (π_js/π_os − 1) − cost[o, j] + ν ln w_js`` (``cost`` may also be (S, n, n),
@@ -66,7 +66,9 @@ def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: 
     (n, S; capital by cell; ``None``: every province counts as one site); disallowed destinations
     get −∞; staying (j = o) is worth ``ν·ln Σ_{j≠o} w_js``, so that when every destination
     offers the same gain g the probability of moving is ``1 / (1 + e^(−g/ν))`` whatever the
-    number and sizes of the provinces, and movers spread in proportion to ``w``.
+    number and sizes of the provinces, and movers spread in proportion to ``w``. Staying is
+    always possible for an incumbent (a ban stops firms moving in, not those already there);
+    with ``stay_allowed_only`` (entrants) staying at home is subject to ``allowed`` too.
     """
     n, n_s = profit.shape
     gain = horizon * (profit.T[None, :, :] / profit[:, :, None] - 1.0)
@@ -85,6 +87,8 @@ def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: 
         stay = noise * np.log(np.maximum(w.sum(axis=0)[None, :] - w, 1e-12))
     if allowed is not None:
         gain = np.where(allowed[None, :, :], gain, -np.inf)
+        if stay_allowed_only:
+            stay = np.where(allowed.T, stay, -np.inf)
     gain[o, :, o] = stay
     return gain
 
@@ -92,7 +96,8 @@ def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: 
 def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
                     cost: np.ndarray, horizon: float, noise: float,
                     rng: np.random.Generator, allowed: np.ndarray | None = None,
-                    size: np.ndarray | None = None) -> np.ndarray:
+                    size: np.ndarray | None = None, stay_allowed_only: bool = False
+                    ) -> np.ndarray:
     """Destination of each deciding firm (origin kept when no move is worth its cost).
 
     A logit over destinations with Gumbel tastes of scale ν = ``noise``: the choice
@@ -107,7 +112,8 @@ def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
     if k == 0:
         return origin.copy()
     n, n_s = profit.shape
-    gain = location_table(profit, cost, horizon, noise, allowed, size).reshape(n * n_s, n)
+    gain = location_table(profit, cost, horizon, noise, allowed, size,
+                          stay_allowed_only).reshape(n * n_s, n)
     rows = origin.astype(np.int64) * n_s + sector
     if noise <= 0:
         return np.argmax(gain, axis=1)[rows].astype(origin.dtype)
@@ -216,7 +222,8 @@ def enter_firms(firms: FirmTable, n_by_sector: np.ndarray, profit: np.ndarray,
         dest = origin.copy()
         if mobile.any():
             dest[mobile] = choose_location(origin[mobile], np.full(mobile.sum(), s), profit, cost,
-                                           horizon, noise, rng, allowed, size)
+                                           horizon, noise, rng, allowed, size,
+                                           stay_allowed_only=True)
         provs.append(dest)
         secs.append(np.full(m, s))
     if not provs:
