@@ -244,6 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The first word that is not an option names the sub-command (the top-level options take
     # no values); without a known one (--help, a typo) every sub-command is registered.
     command = next((a for a in argv if not a.startswith("-")), None)
+    if command is not None and argv.index(command) > 0 and any(
+            a in ("-h", "--help") for a in argv[:argv.index(command)]):
+        command = None  # `regsim -h run`: the top-level help lists every sub-command
     if own_process and command == "run":
         gc.disable()
         try:

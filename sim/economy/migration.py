@@ -145,6 +145,8 @@ def brentq(f: Callable[[float], float], a: float, b: float, xtol: float = 2e-12,
     convergence in ``maxiter`` iterations."""
     xpre, xcur = float(a), float(b)
     fpre, fcur = float(f(xpre)), float(f(xcur))
+    if np.isnan(fpre) or np.isnan(fcur):
+        raise ValueError("f(a) or f(b) is NaN")
     if fpre == 0.0:
         return xpre
     if fcur == 0.0:

@@ -92,6 +92,9 @@ def anderson_fixed_point(g, x0: np.ndarray, tol: float, max_iter: int, damping: 
     for it in range(1, max_iter + 1):
         gx = g(x.reshape(shape)).ravel()
         f = gx - x
+        if not np.all(np.isfinite(f)):
+            raise RuntimeError(f"{what} did not converge: the map gave non-finite values "
+                               f"after {it} iterations")
         if np.max(np.abs(f)) < tol:
             return gx.reshape(shape), it
         if x_prev is not None:
@@ -296,14 +299,18 @@ def solve_equilibrium(
                   np.log(w0), external_demand)
     log_p0 = np.log(p0)
     active = (eff_capital > 0).ravel()
-    log_p, x, iterations = _broyden(g, log_p0, tol, min(max_iter, 60), active, state)
+    log_p, x, iterations = _broyden(g, log_p0, tol, min(max_iter - 1, 60), active, state)
     if log_p is None:
         state.fallbacks += 1
         start = x.reshape(log_p0.shape) if np.all(np.isfinite(x)) else log_p0
         g.u = np.log(w0)
-        log_p, more = anderson_fixed_point(g, start, tol=tol,
-                                           max_iter=max(max_iter - iterations, 1),
-                                           damping=damping)
+        try:
+            log_p, more = anderson_fixed_point(g, start, tol=tol,
+                                               max_iter=max(max_iter - iterations, 1),
+                                               damping=damping)
+        except RuntimeError as exc:
+            raise RuntimeError(f"goods-market equilibrium did not converge in {max_iter} "
+                               f"evaluations (Broyden, then Anderson: {exc})") from None
         iterations += more
     p = np.exp(log_p)
     c = eff_capital * ((1.0 - alpha) * p * tfp) ** (1.0 / alpha)

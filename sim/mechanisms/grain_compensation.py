@@ -25,11 +25,14 @@ and lower the sellers' public spending.
 
 **Farmland red line.**
 
-* Agriculture may move or enter (as an out-of-province entrant) only into main producing
-  provinces (hook ``allowed_locations``: sector AGR × non-producing destinations = False), so
-  agricultural firms of the producing provinces cannot relocate out of the producing zone. The
-  model's mask is sector × destination; when the model passes sector × origin × destination
-  costs, moves of agriculture out of producing provinces also become prohibitively costly.
+* Agriculture may move or enter as an out-of-province entrant only into main producing
+  provinces: the relocation and entry cost of sector AGR from any other province into a
+  non-producing province is prohibitive (hook ``relocation_cost`` on the model's sector × origin
+  × destination costs), so agricultural firms of the producing provinces cannot relocate out of
+  the producing zone. Local start-ups elsewhere are not moves and stay allowed (the red line
+  protects farmland in the producing zone; it does not ban farming outside it). With the default
+  ``firms.relocating_sectors`` agriculture does not relocate, so the rule binds on entrants that
+  choose a province (``firms.home_entry_share``) and on scenarios that make agriculture mobile.
 * A national floor ``grain_floor_10k_t`` (650 Mt, the national grain capacity target): when
   national output ``G_t`` falls below it, agricultural productivity in the producing provinces is
   raised, from the next year on, by the share of the shortfall that the producers' output must
@@ -149,17 +152,6 @@ class GrainCompensation(Mechanism):
         self.history.append({"year": m.year, "total": total, "grain": grain.copy(),
                              "paid": self.paid.copy(), "received": self.received.copy()})
 
-    def allowed_locations(self, allowed: np.ndarray) -> np.ndarray:
-        if self.dose(self.model.year) == 0.0 or not self.config.red_line:  # type: ignore[attr-defined]
-            return allowed
-        from sim.economy.sectors import AGR
-
-        out = np.array(allowed, dtype=bool, copy=True)
-        keep = np.zeros(self.model.n, dtype=bool)
-        keep[self.producers] = True
-        out[AGR, ~keep] = False
-        return out
-
     def relocation_cost(self, cost: np.ndarray) -> np.ndarray:
         year = self.model.year
         if (np.ndim(cost) != 3 or self.dose(year) == 0.0
@@ -169,7 +161,9 @@ class GrainCompensation(Mechanism):
 
         out = np.array(cost, dtype=float, copy=True)
         others = np.setdiff1d(np.arange(self.model.n), self.producers)
-        out[AGR][np.ix_(self.producers, others)] = PROHIBITIVE
+        # no agricultural firm moves or enters from another province into a non-producing one
+        # (the diagonal, staying or a local start-up, is not a move: the logit ignores it)
+        out[AGR][:, others] = PROHIBITIVE
         return out
 
     def after_step(self) -> None:
