@@ -268,7 +268,7 @@ def _mergeable(ann: Any) -> bool:
 Origins = dict[tuple[str, ...], str]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class UniqueKeyLoader(yaml.SafeLoader):
     """safe_load that rejects duplicate keys (a second `migration:` block would drop the first)."""
 
 
@@ -287,7 +287,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(
+UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
 )
 
@@ -326,7 +326,7 @@ def _read_yaml(path: Path) -> dict[Any, Any]:
     except OSError as exc:
         raise ConfigError(source, "", f"cannot read: {exc.strerror}", "a readable YAML file") from None
     try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ConfigError(source, "", _yaml_problem(exc), "a YAML mapping of settings") from None
     if raw is None:
@@ -476,7 +476,7 @@ def _parse_override(text: str, model_cls: type[BaseModel]) -> tuple[list[Any], A
     key, _, raw = text.partition("=")
     parts = _split_key(key)
     try:
-        value = yaml.load(raw, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        value = yaml.load(raw, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ConfigError(
             OVERRIDES, key.strip(), f"cannot read the value {raw!r}: {_yaml_problem(exc)}",

@@ -463,6 +463,16 @@ def _parse_choice(raw: _Raw, column: str, choices: Sequence[str], *, required: b
             raise raw.error(row, column, what, ", ".join(choices))
 
 
+
+#: Allowed ``verified`` values of the extra data files' provenance columns (SOURCES.md).
+SOURCE_VERIFIED: tuple[str, ...] = ("verified", "verified-anon", "RECALLED")
+
+
+def check_provenance(raw: _Raw, verified: Sequence[str] = SOURCE_VERIFIED) -> None:
+    """Every row names its ``source`` and a ``verified`` status from ``verified``."""
+    _require_text(raw, "source")
+    _parse_choice(raw, "verified", verified, required=True)
+
 def _check_unique(raw: _Raw, column: str, values: Sequence[Any] | None = None) -> None:
     """Values of *column* must be unique; the second occurrence is reported."""
     first: dict[Any, int] = {}
@@ -1030,6 +1040,13 @@ class Dataset:
             f"{len(self.links)} links, {len(self.clusters)} clusters, {len(self.panel)} panel rows, "
             f"{len(self.national)} national rows, data_dir={str(self.data_dir)!r})"
         )
+
+    def file(self, name: str) -> Path:
+        """Path of the extra data file ``name`` (mechanisms' tables): in :attr:`data_dir` when it
+        holds one, else the packaged copy."""
+        if self.data_dir is not None and (Path(self.data_dir) / name).is_file():
+            return Path(self.data_dir) / name
+        return DATA_DIR / name
 
     @property
     def n(self) -> int:

@@ -47,13 +47,12 @@ import numpy as np
 
 from sim.config.params import param
 from sim.mechanisms.base import Mechanism, MechanismSection
-from sim.mechanisms.public_services import data_path, projected_local_spending
+from sim.mechanisms.public_services import projected_local_spending
 
 if TYPE_CHECKING:
     from sim.model import RegionalModel
 
 DATA_FILE = "balanced_transfers.csv"
-VERIFIED: tuple[str, ...] = ("verified", "verified-anon", "RECALLED")
 
 
 class BalancedTransfersConfig(MechanismSection):
@@ -83,8 +82,7 @@ def load_eco_areas(path: Path, names: list[str]) -> tuple[list[str], np.ndarray]
     raw = loader._read_csv(path, ["zone", "provinces", "source", "verified"])
     zones = loader._require_text(raw, "zone")
     loader._check_unique(raw, "zone")
-    loader._require_text(raw, "source")
-    loader._parse_choice(raw, "verified", VERIFIED, required=True)
+    loader.check_provenance(raw)
     lookup = {name: i for i, name in enumerate(names)}
     weight = np.zeros(len(names))
     for row, cell in enumerate(loader._require_text(raw, "provinces")):
@@ -131,7 +129,7 @@ class BalancedTransfers(Mechanism):
     def __init__(self, model: RegionalModel, config: object) -> None:
         super().__init__(model, config)
         n = model.n
-        self.eco_areas, self.eco_weight = load_eco_areas(data_path(model, DATA_FILE),
+        self.eco_areas, self.eco_weight = load_eco_areas(model.data.file(DATA_FILE),
                                                          list(model.province_names))
         self.balancing = np.zeros(n)
         self.eco = np.zeros(n)

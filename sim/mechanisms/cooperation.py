@@ -82,6 +82,7 @@ def load_cooperation_pairs(ds: Dataset, path: Path | str = PAIRS_FILE) -> pd.Dat
         _province_refs,
         _read_csv,
         _require_text,
+        check_provenance,
     )
 
     raw = _read_csv(Path(path), ["programme", "from", "to", "year", "source", "verified"])
@@ -95,8 +96,7 @@ def load_cooperation_pairs(ds: Dataset, path: Path | str = PAIRS_FILE) -> pd.Dat
             raise raw.error(row, "year", f"'{value}' is not a year", "YYYY")
         if from_idx[row] == to_idx[row]:
             raise raw.error(row, "to", f"pair from '{ds.names[from_idx[row]]}' to itself", "another province")
-    _require_text(raw, "source")
-    _parse_choice(raw, "verified", PAIRS_VERIFIED, required=True)
+    check_provenance(raw, PAIRS_VERIFIED)
     frame = pd.DataFrame({"programme": raw.cells["programme"], "from": raw.cells["from"],
                           "to": raw.cells["to"], "year": [int(y) for y in raw.cells["year"]],  # type: ignore[arg-type]
                           "source": raw.cells["source"], "verified": raw.cells["verified"]})

@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from sim.model import RegionalModel
 
 DATA_FILE = "public_services.csv"
-VERIFIED: tuple[str, ...] = ("verified", "verified-anon", "RECALLED")
 
 
 class PublicServicesConfig(MechanismSection):
@@ -112,8 +111,7 @@ def load_old_age_shares(path: Path, names: list[str]) -> np.ndarray:
     loader._check_unique(raw, "province")
     values = loader._parse_numeric(raw, "old_age_share_65_2020_pct", required=True,
                                    rule=(lambda v: (v > 0) & (v < 100), "a percentage in (0, 100)"))
-    loader._require_text(raw, "source")
-    loader._parse_choice(raw, "verified", VERIFIED, required=True)
+    loader.check_provenance(raw)
     missing = sorted(set(range(len(names))) - set(idx.tolist()))
     if missing:
         raise raw.error(None, "province", f"province '{names[missing[0]]}' has no row",
@@ -121,15 +119,6 @@ def load_old_age_shares(path: Path, names: list[str]) -> np.ndarray:
     out = np.empty(len(names))
     out[idx] = np.asarray(values, dtype=float) / 100.0
     return out
-
-
-def data_path(model: RegionalModel, name: str) -> Path:
-    """``name`` in the model's data folder if there, else in the packaged data."""
-    from sim.data.loader import DATA_DIR
-
-    data_dir = getattr(model.data, "data_dir", None)
-    path = Path(data_dir) / name if data_dir is not None else DATA_DIR / name
-    return path if path.is_file() else DATA_DIR / name
 
 
 def projected_local_spending(model: RegionalModel) -> np.ndarray:
@@ -149,7 +138,7 @@ class PublicServices(Mechanism):
     def __init__(self, model: RegionalModel, config: object) -> None:
         super().__init__(model, config)
         n = model.n
-        self.old_age_share = load_old_age_shares(data_path(model, DATA_FILE), list(model.province_names))
+        self.old_age_share = load_old_age_shares(model.data.file(DATA_FILE), list(model.province_names))
         self.equalisation = np.zeros(n)
         self.pension_paid = np.zeros(n)
         self.pension_received = np.zeros(n)

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 DATA_FILE = "transfer_zones.csv"
 KINDS: tuple[str, ...] = ("demonstration_zone", "cooperation_park")
-VERIFIED: tuple[str, ...] = ("verified", "verified-anon", "RECALLED")
 
 
 class TransferZonesConfig(MechanismSection):
@@ -85,8 +84,7 @@ def load_transfer_zones(path: Path, names: list[str]) -> pd.DataFrame:
     lookup = {name: i for i, name in enumerate(names)}
     host = loader._province_refs(raw, "province", lookup, names)
     loader._require_text(raw, "name")
-    loader._require_text(raw, "source")
-    loader._parse_choice(raw, "verified", VERIFIED, required=True)
+    loader.check_provenance(raw)
     loader._parse_numeric(raw, "year", required=True, integer=True,
                           rule=(lambda v: (v >= 1980) & (v <= 2100), "a year 1980–2100"))
     partner = np.full(len(raw), -1, dtype=np.int64)
@@ -116,13 +114,7 @@ class TransferZones(Mechanism):
 
     def __init__(self, model: RegionalModel, config: object) -> None:
         super().__init__(model, config)
-        from sim.data.loader import DATA_DIR
-
-        data_dir = getattr(model.data, "data_dir", None)
-        path = Path(data_dir) / DATA_FILE if data_dir is not None else DATA_DIR / DATA_FILE
-        if not path.is_file():
-            path = DATA_DIR / DATA_FILE
-        self.table = load_transfer_zones(path, list(model.province_names))
+        self.table = load_transfer_zones(model.data.file(DATA_FILE), list(model.province_names))
 
     def _table_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The table as numpy arrays: (zone years, zone hosts, park years, park (partner, host)

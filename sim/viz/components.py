@@ -23,7 +23,7 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from sim.viz import drawing
-from sim.viz.params import LEVERS, lever_value
+from sim.viz.params import LEVERS, lever_value, lookup
 
 __all__ = [
     "CSS",
@@ -221,7 +221,7 @@ def _levers_html(model: Any) -> str:
     for lever in LEVERS:
         try:
             value = lever_value(model.config, lever.key, model.year)
-            raw = _raw(model.config, lever.key)
+            raw = lookup(model.config, lever.key)
         except KeyError:
             continue
         source = sources.get(lever.key, "scenario")
@@ -256,20 +256,6 @@ def _levers_html(model: Any) -> str:
 
 def _is_mechanism(key: str) -> bool:
     return key.startswith("mechanisms__")
-
-
-def _raw(config: Any, key: str) -> Any:
-    cur = config
-    for part in key.split("__"):
-        if isinstance(cur, dict):
-            if part not in cur:
-                raise KeyError(key)
-            cur = cur[part]
-        elif hasattr(cur, part):
-            cur = getattr(cur, part)
-        else:
-            raise KeyError(key)
-    return cur
 
 
 @solara.component

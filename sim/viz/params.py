@@ -104,7 +104,7 @@ LEVERS: tuple[Lever, ...] = (
 )
 
 
-def _lookup(obj: Any, key: str) -> Any:
+def lookup(obj: Any, key: str) -> Any:
     """The value at flat ``key`` (``a__b__c``) of a scenario; KeyError when absent."""
     cur = obj
     for part in key.split("__"):
@@ -121,7 +121,7 @@ def _lookup(obj: Any, key: str) -> Any:
 
 def lever_value(config: Scenario, key: str, year: int | None = None) -> Any:
     """The value of lever ``key`` in ``year`` (default: the start year); paths are evaluated."""
-    value = _lookup(config, key)
+    value = lookup(config, key)
     if isinstance(value, bool):
         return value
     return path_value(value, config.start_year if year is None else year)
@@ -133,7 +133,7 @@ def available_levers(config: Scenario | None = None) -> list[Lever]:
     out = []
     for lever in LEVERS:
         try:
-            _lookup(config, lever.key)
+            lookup(config, lever.key)
         except KeyError:
             continue
         out.append(lever)
