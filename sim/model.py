@@ -241,6 +241,14 @@ class RegionalModel(mesa.Model):
                         g.add_edge(a, b, kind="cluster", cluster=c)
         return g
 
+    def mechanism(self, key: str) -> Any:
+        """The model's mechanism of section ``key`` (e.g. ``"counterpart_support"``); KeyError
+        naming the known sections otherwise."""
+        for m in self.mechanisms:
+            if m.key == key:
+                return m
+        raise KeyError(f"no mechanism {key!r} (known: {', '.join(m.key for m in self.mechanisms)})")
+
     def firm_agents(self, n: int) -> AgentSet:
         """Make Mesa ``Firm`` views for a random sample of ``n`` alive firms (model's generator)."""
         alive = np.flatnonzero(self.firms.alive)

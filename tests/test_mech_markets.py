@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from mech_helpers import mech
 
 from sim import metrics
 from sim.config import Scenario, load_config
@@ -28,7 +29,6 @@ from sim.config.errors import ConfigError
 from sim.config.schema import SECTORS
 from sim.economy import relocation
 from sim.economy.sectors import POLLUTING_SECTORS
-from sim.mechanisms.base import Mechanism
 from sim.mechanisms.differentiated_policy import SECTOR_NAMES
 from sim.model import RegionalModel
 
@@ -50,8 +50,6 @@ def scenario(name: str, *extra: str, n_firms: int = N_FIRMS, end: int = END) -> 
     return load_config(CONFIGS / f"{name}.yaml", overrides=[f"n_firms={n_firms}", f"end_year={end}", *extra])
 
 
-def mech(model: RegionalModel, key: str) -> Mechanism:
-    return next(m for m in model.mechanisms if m.key == key)
 
 
 def pivot(model: RegionalModel, column: str) -> np.ndarray:

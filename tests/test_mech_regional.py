@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from mech_helpers import mech, net_receipts, year_rows
 
 from sim.config import Scenario, load_config
 from sim.data.loader import DataError
 from sim.economy.sectors import AGR, LMF, RES
-from sim.mechanisms.base import Mechanism
 from sim.mechanisms.transfer_zones import load_transfer_zones
 from sim.model import RegionalModel
 
@@ -43,12 +43,8 @@ def run(name: str, *extra: str) -> RegionalModel:
     return RegionalModel(scenario(name, *extra)).run()
 
 
-def mech(model: RegionalModel, key: str) -> Mechanism:
-    return next(m for m in model.mechanisms if m.key == key)
 
 
-def year_rows(table: pd.DataFrame, year: int) -> pd.DataFrame:
-    return table[table["year"] == year].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -74,13 +70,6 @@ def big() -> dict[tuple[str, int], pd.DataFrame]:
     return out
 
 
-def _net_receipts(model: RegionalModel, year: int, kinds: set[str]) -> np.ndarray:
-    flows = model.flows_table()
-    g = flows[(flows["year"] == year) & flows["kind"].isin(kinds)]
-    names = model.province_names
-    inflow = g.groupby("to")["amount"].sum().reindex(names, fill_value=0.0)
-    outflow = g.groupby("from")["amount"].sum().reindex(names, fill_value=0.0)
-    return (inflow - outflow).to_numpy()
 
 
 # --- common checks -------------------------------------------------------------------------------
@@ -293,7 +282,7 @@ def test_grain_payments_raise_producers_public_spending(runs):
     gc = mech(m, "grain_compensation")
     pm, pb = year_rows(m.province_table(), 2021), year_rows(b.province_table(), 2021)
     np.testing.assert_allclose(pm["gdp_100m_yuan"], pb["gdp_100m_yuan"], rtol=1e-12)
-    net = _net_receipts(m, 2021, {"grain_compensation"})
+    net = net_receipts(m, 2021, {"grain_compensation"})
     diff = (pm["local_spending_100m_yuan"] - pb["local_spending_100m_yuan"]).to_numpy()
     np.testing.assert_allclose(diff, net, atol=1e-7)
     assert (diff[gc.producers] > 0).all() and (diff[gc.sellers] < 0).all()
@@ -391,7 +380,7 @@ def test_resource_levy_flows_from_importers_to_exporters(runs):
     b = runs["no_coordination"]
     pm, pb = year_rows(m.province_table(), 2021), year_rows(b.province_table(), 2021)
     diff = (pm["local_spending_100m_yuan"] - pb["local_spending_100m_yuan"]).to_numpy()
-    np.testing.assert_allclose(diff, _net_receipts(m, 2021, {"resource_compensation"}), atol=1e-7)
+    np.testing.assert_allclose(diff, net_receipts(m, 2021, {"resource_compensation"}), atol=1e-7)
     h = rc.history[0]
     selling = rc.exporters[h["net_exports"][rc.exporters] > 0]  # exporters with net exports this year
     assert selling.size >= 3 and (diff[selling] > 0).all()

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from mech_helpers import mech, year_rows
 
 from sim.cli import main, warnings_summary
 from sim.config import Scenario, load_config
@@ -53,12 +54,8 @@ def run(name: str, *extra: str) -> RegionalModel:
     return RegionalModel(scenario(name, *extra)).run()
 
 
-def mech(model: RegionalModel, key: str):
-    return next(m for m in model.mechanisms if m.key == key)
 
 
-def rows(table: pd.DataFrame, year: int) -> pd.DataFrame:
-    return table[table["year"] == year].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -144,10 +141,10 @@ def test_disabled_mechanism_changes_nothing(runs, key):
 
 def test_public_services_equalisation_lowers_the_gap(runs):
     m, b = runs["public_services"], runs["no_coordination"]
-    pm, pb = rows(m.province_table(), 2021), rows(b.province_table(), 2021)
+    pm, pb = year_rows(m.province_table(), 2021), year_rows(b.province_table(), 2021)
     # 2021: the same production in both runs, so the difference is the mechanism's alone
     np.testing.assert_allclose(pm["gdp_100m_yuan"], pb["gdp_100m_yuan"], rtol=1e-12)
-    lowest = rows(b.province_table(), 2020)["public_services_index"].nsmallest(5).index
+    lowest = year_rows(b.province_table(), 2020)["public_services_index"].nsmallest(5).index
     ratio = pm["public_services_index"] / pb["public_services_index"]
     assert (ratio[lowest] > 1).all()
     nm, nb = m.national_table().set_index("year"), b.national_table().set_index("year")
@@ -166,7 +163,7 @@ def test_public_services_flows_follow_the_rules(runs):
     assert [h["year"] for h in ps.history] == list(range(2021, END + 1))
     for h in ps.history:
         year = h["year"]
-        p = rows(prov, year)
+        p = year_rows(prov, year)
         pop = p["population"].to_numpy(float)
         # projected spending is what the budget then spends (no later flows in this scenario)
         np.testing.assert_allclose(p["local_spending_100m_yuan"], h["spending_before"] + h["equalisation"],
@@ -260,7 +257,7 @@ def test_balanced_transfers_bring_every_province_to_the_floor(runs):
     prov, nat = m.province_table(), m.national_table().set_index("year")
     flows = m.flows_table()
     for year in range(2021, END + 1):
-        p = rows(prov, year)
+        p = year_rows(prov, year)
         spc = p["local_spending_100m_yuan"] / p["population"]
         mean = p["local_spending_100m_yuan"].sum() / p["population"].sum()
         assert (spc >= c.floor_share * mean * (1 - 1e-9)).all(), year
@@ -327,13 +324,13 @@ def test_credit_support_moves_investment_to_slow_growers(runs):
     first = ml.history[0]["targets"]
     np.testing.assert_allclose(ml.history[0]["investment_before"].sum(),
                                ml.history[0]["investment_after"].sum(), rtol=1e-12)
-    pm, pb = rows(m.province_table(), 2022), rows(b.province_table(), 2022)
+    pm, pb = year_rows(m.province_table(), 2022), year_rows(b.province_table(), 2022)
     k1 = pm["capital_100m_yuan"][first].sum() / pb["capital_100m_yuan"][first].sum() - 1
     assert k1 > 0
     # over the run (printed only: lower returns in the supported provinces pull the endogenous
     # mobile pool away from them, and runs do not share random draws)
     often = counted >= len(ml.history) / 2
-    pm, pb = rows(m.province_table(), END), rows(b.province_table(), END)
+    pm, pb = year_rows(m.province_table(), END), year_rows(b.province_table(), END)
     cap = pm["capital_100m_yuan"][often].sum() / pb["capital_100m_yuan"][often].sum() - 1
     gdp = pm["gdp_100m_yuan"][often].sum() / pb["gdp_100m_yuan"][often].sum() - 1
     nat = m.national_table().set_index("year")
@@ -356,7 +353,7 @@ def test_borrowing_cap_keeps_leverage_at_the_threshold():
     flows = m.flows_table()
     borrowing = m.config.fiscal.local_deficit_share_of_gdp
     for h in ml.history:
-        p = rows(prov, h["year"])
+        p = year_rows(prov, h["year"])
         lev = p["local_debt_100m_yuan"] / p["gdp_100m_yuan"]
         capped = h["cap"] > 0
         full = h["cap"] >= borrowing * p["gdp_100m_yuan"].to_numpy() * (1 - 1e-12)
@@ -380,7 +377,7 @@ def test_monitoring_indicators(runs):
     np.testing.assert_allclose(nat["mon_south_north"], nat["north_south"], rtol=1e-12)
     flows = m.flows_table()
     for year in (2020, 2025):
-        p = rows(prov, year)
+        p = year_rows(prov, year)
         g = flows[(flows["year"] == year) & ~flows["kind"].isin(NON_LEDGER)]
         into = g[g["from"] == "central"].groupby("to")["amount"].sum()
         back = g[g["to"] == "central"].groupby("from")["amount"].sum()

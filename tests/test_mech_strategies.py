@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from mech_helpers import mech, year_rows
 
 from sim.config import load_config
 from sim.config.errors import ConfigError
@@ -50,13 +51,10 @@ def model(name: str, *extra: str, seed: int = SEED0, end: int = END) -> Regional
                                                 *extra]))
 
 
-def mech(m: RegionalModel, key: str):
-    return next(x for x in m.mechanisms if x.key == key)
 
 
 def rows(m: RegionalModel, year: int) -> pd.DataFrame:
-    p = m.province_table()
-    return p[p["year"] == year].reset_index(drop=True)
+    return year_rows(m.province_table(), year)
 
 
 def idx(m: RegionalModel, *names: str) -> np.ndarray:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
+from mech_helpers import mech, net_receipts, year_rows
 
 from sim.config import Scenario, load_config
 from sim.config.errors import ConfigError
@@ -45,12 +45,8 @@ def run(name: str, *extra: str) -> RegionalModel:
     return RegionalModel(scenario(name, *extra)).run()
 
 
-def mech(model: RegionalModel, key: str) -> Mechanism:
-    return next(m for m in model.mechanisms if m.key == key)
 
 
-def year_rows(table: pd.DataFrame, year: int) -> pd.DataFrame:
-    return table[table["year"] == year].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -206,13 +202,6 @@ def test_donors_pay_their_share_of_last_years_revenue(runs):
     np.testing.assert_allclose(g["amount"], g["amount"].iloc[0])
 
 
-def _net_receipts(model: RegionalModel, year: int, kinds: set[str]) -> np.ndarray:
-    flows = model.flows_table()
-    g = flows[(flows["year"] == year) & flows["kind"].isin(kinds)]
-    names = model.province_names
-    inflow = g.groupby("to")["amount"].sum().reindex(names, fill_value=0.0)
-    outflow = g.groupby("from")["amount"].sum().reindex(names, fill_value=0.0)
-    return (inflow - outflow).to_numpy()
 
 
 def test_counterpart_flows_move_public_spending(runs):
@@ -221,7 +210,7 @@ def test_counterpart_flows_move_public_spending(runs):
     m, b = runs["counterpart_support"], runs["no_coordination"]
     pm, pb = year_rows(m.province_table(), 2021), year_rows(b.province_table(), 2021)
     np.testing.assert_allclose(pm["gdp_100m_yuan"], pb["gdp_100m_yuan"], rtol=1e-12)
-    net = _net_receipts(m, 2021, MECHANISM_KINDS["counterpart_support"])
+    net = net_receipts(m, 2021, MECHANISM_KINDS["counterpart_support"])
     cs = mech(m, "counterpart_support")
     np.testing.assert_allclose(net, cs.history[0]["received"] - cs.history[0]["paid"], atol=1e-9)
     np.testing.assert_allclose(pm["local_spending_100m_yuan"] - pb["local_spending_100m_yuan"], net,
@@ -236,7 +225,7 @@ def test_counterpart_flows_move_public_spending(runs):
 def test_counterpart_raises_recipients_services_over_the_run(runs):
     m, b = runs["counterpart_support"], runs["no_coordination"]
     cs = mech(m, "counterpart_support")
-    recv = _net_receipts(m, 2021, MECHANISM_KINDS["counterpart_support"]) > 0
+    recv = net_receipts(m, 2021, MECHANISM_KINDS["counterpart_support"]) > 0
     effects = []
     for year in range(2021, END + 1):
         pm, pb = year_rows(m.province_table(), year), year_rows(b.province_table(), year)
@@ -441,3 +430,11 @@ def test_people_and_firms_are_conserved(runs, key):
     assert (nat["firms"] == nb["firms"]).all()
     gap = (nat["population"] - nb["population"]).abs()
     assert (gap <= m.n * (gap.index - 2020)).all()
+
+
+def test_model_mechanism_lookup(runs):
+    m = runs["no_coordination"]
+    assert m.mechanism("monitoring").key == "monitoring"
+    assert m.mechanism("counterpart_support").key == "counterpart_support"
+    with pytest.raises(KeyError, match="no mechanism 'hukou' .known: .*hukou_reform"):
+        m.mechanism("hukou")
