@@ -265,13 +265,21 @@ def test_lower_trade_costs_lower_dispersion(directions):
 
 
 @pytest.mark.slow
-def test_equalising_transfers(directions):
+def test_equalising_transfers_lower_public_service_dispersion(directions):
     assert _row(directions, "equalising_transfers", "ps_cv")["change"] < 0
-    # Henkel, Seidel & Suedekum: a small output cost. The model's change is within ±0.1 % and
-    # its sign flips between seed sets (t < 1), so the test asks for no significant output gain
-    # and a cost of at most 5 % (docs/validation.md §5).
     out = _row(directions, "equalising_transfers", "output")
-    assert out["relative_change"] >= -0.05 and out["t"] < 2.0
+    assert out["relative_change"] >= -0.05 and out["t"] < 2.0  # no significant gain, cost ≤ 5 %
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="known: the output change is within ±0.1 % and its sign "
+                   "flips between seed sets (−0.10 %, t −0.8; +0.06 %, t 0.8), so validation check "
+                   "5.equalising_transfers.output fails on its sign; docs/validation.md §5")
+def test_equalising_transfers_cost_a_little_output(directions):
+    """The report's check 5.equalising_transfers.output: a small output cost (Henkel, Seidel &
+    Suedekum 2021)."""
+    out = _row(directions, "equalising_transfers", "output")
+    assert -0.05 <= out["relative_change"] < 0
 
 
 @pytest.mark.slow

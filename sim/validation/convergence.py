@@ -97,7 +97,6 @@ def make_identical(model: Any) -> None:
     model.return_wedge[:] = float(np.mean(model.return_wedge))
     model.profit_wedge[:] = model.profit_wedge.mean(axis=0, keepdims=True)
     model.investment_intensity = None  # every province invests its own saving
-    model.persistent_tfp_gap = np.zeros(model.n)
     f = model.firms
     alive = f.alive
     k_cell = f.cell_sum(f.capital)
