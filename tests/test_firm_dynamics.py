@@ -102,13 +102,12 @@ def test_movers_spread_in_proportion_to_capital_when_profitability_is_equal():
     frm, to, sec, _, _ = relocation.relocate(
         f, np.ones((N, N_SECTORS)), f.effective_capital(), 1.0, np.zeros((N_SECTORS, N, N)), 5.0,
         0.3, np.random.default_rng(3), size=kcell)
-    # expected destination shares given each mover's origin
+    # expected destinations given each mover's origin o and sector s: w_js / Σ_{k≠o} w_ks, j ≠ o
     w = kcell / kcell.sum(axis=0)
-    expected = np.zeros(N)
-    for o, s in zip(frm, sec, strict=True):
-        p = w[:, s].copy()
-        p[o] = 0.0
-        expected += p / p.sum()
+    p = np.broadcast_to(w.T[None, :, :], (N, N_SECTORS, N)).copy()  # [o, s, j]
+    p[np.arange(N), :, np.arange(N)] = 0.0
+    p /= p.sum(axis=2, keepdims=True)
+    expected = p[frm, sec].sum(axis=0)
     got = np.bincount(to, minlength=N)
     assert np.all(np.abs(got - expected) <= 5 * np.sqrt(expected) + 1)
 

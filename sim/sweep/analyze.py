@@ -165,13 +165,22 @@ def _morris(problem: dict, x: np.ndarray, y: np.ndarray, levels: int, a: Analysi
 # ------------------------------------------------------------------------------ figures
 
 
-def _plt() -> Any:
-    import matplotlib
+def _subplots(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """``(figure, axes)`` like ``pyplot.subplots`` on a bare Agg figure (no pyplot state to
+    close; the figure is freed with its last reference)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=kwargs.pop("figsize", None))
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(*args, **kwargs)
 
-    return plt
+
+def _finish(fig: Any, path: Path) -> Path:
+    """Lay out and write a figure as PNG."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    return path
 
 
 def _year_axis(ax: Any) -> None:
@@ -184,12 +193,11 @@ def _fig_paths(ens: pd.DataFrame, indicator: str, lo: str, hi: str, path: Path,
                title: str, reference: str | None = None) -> Path:
     """Median path and band of each point: one panel for up to 6 points, else one panel per
     point with the median of the ``reference`` point (default: the first) dashed."""
-    plt = _plt()
     sub = ens[ens["indicator"] == indicator]
     groups = [(str(g["label"].iloc[0]), g.sort_values("year"))
               for _, g in sub.groupby("point", sort=True)]
     if len(groups) <= 6:
-        fig, ax = plt.subplots(figsize=(8, 4.8))
+        fig, ax = _subplots(figsize=(8, 4.8))
         for label, g in groups:
             line, = ax.plot(g["year"], g["median"], lw=1.6, label=label)
             ax.fill_between(g["year"], g[lo], g[hi], color=line.get_color(), alpha=0.18, lw=0)
@@ -202,7 +210,7 @@ def _fig_paths(ens: pd.DataFrame, indicator: str, lo: str, hi: str, path: Path,
     else:
         ncol = 4 if len(groups) > 9 else 3
         nrow = math.ceil(len(groups) / ncol)
-        fig, axes = plt.subplots(nrow, ncol, figsize=(3.1 * ncol, 2.2 * nrow + 0.6), sharex=True,
+        fig, axes = _subplots(nrow, ncol, figsize=(3.1 * ncol, 2.2 * nrow + 0.6), sharex=True,
                                  sharey=True, squeeze=False)
         ref_label, ref = next((g for g in groups if g[0] == reference), groups[0])
         for ax, (label, g) in zip(axes.flat, groups, strict=False):
@@ -216,15 +224,11 @@ def _fig_paths(ens: pd.DataFrame, indicator: str, lo: str, hi: str, path: Path,
         for ax in list(axes.flat)[len(groups):]:
             ax.set_visible(False)
         fig.suptitle(f"{title}\n(dashed: median of {ref_label})", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
 
 
 def _fig_heatmap(outc: pd.DataFrame, p1: str, p2: str, indicator: str, year: int, lo: str,
                  hi: str, path: Path, title: str) -> Path:
-    plt = _plt()
     sub = outc[(outc["indicator"] == indicator) & (outc["year"] == year)]
     xs = sorted(sub[p2].unique())
     ys = sorted(sub[p1].unique())
@@ -237,7 +241,7 @@ def _fig_heatmap(outc: pd.DataFrame, p1: str, p2: str, indicator: str, year: int
         grid[i, j] = r["median"]
         fmt = (lambda v: f"{v:.{digits}f}") if digits else (lambda v: f"{v:.3g}")
         text[i][j] = f"{fmt(r['median'])}\n[{fmt(r[lo])}, {fmt(r[hi])}]"
-    fig, ax = plt.subplots(figsize=(1.6 * len(xs) + 2.5, 1.0 * len(ys) + 2.0))
+    fig, ax = _subplots(figsize=(1.6 * len(xs) + 2.5, 1.0 * len(ys) + 2.0))
     im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
     ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
@@ -250,34 +254,26 @@ def _fig_heatmap(outc: pd.DataFrame, p1: str, p2: str, indicator: str, year: int
                     color="white" if grid[i, j] < norm_mid else "black")
     fig.colorbar(im, ax=ax, label=f"median {indicator} {year}")
     ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
 
 
 def _fig_response(outc: pd.DataFrame, p: str, indicator: str, year: int, lo: str, hi: str,
                   path: Path, title: str) -> Path:
-    plt = _plt()
     sub = outc[(outc["indicator"] == indicator) & (outc["year"] == year)].sort_values(p)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _subplots(figsize=(6, 4))
     ax.plot(sub[p], sub["median"], marker="o")
     ax.fill_between(sub[p], sub[lo], sub[hi], alpha=0.2, lw=0)
     ax.set_xlabel(p)
     ax.set_ylabel(f"{indicator} {year}")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
 
 
 def _fig_sobol(tab: pd.DataFrame, path: Path, title: str) -> Path:
-    plt = _plt()
     names = _short_names(list(tab["parameter"]))
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(min(14.0, max(5.0, 0.55 * len(names) + 2)), 4.8))
+    fig, ax = _subplots(figsize=(min(14.0, max(5.0, 0.55 * len(names) + 2)), 4.8))
     ax.bar(x - 0.2, tab["S1"], 0.4, yerr=tab["S1_conf"], capsize=3, label="first order S1")
     ax.bar(x + 0.2, tab["ST"], 0.4, yerr=tab["ST_conf"], capsize=3, label="total ST")
     ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
@@ -285,16 +281,12 @@ def _fig_sobol(tab: pd.DataFrame, path: Path, title: str) -> Path:
     ax.set_ylabel("Sobol index")
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
 
 
 def _fig_morris(tab: pd.DataFrame, path: Path, title: str) -> Path:
-    plt = _plt()
     names = _short_names(list(tab["parameter"]))
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig, ax = _subplots(figsize=(6, 4.5))
     ax.errorbar(tab["mu_star"], tab["sigma"], xerr=tab["mu_star_conf"], fmt="o", capsize=3)
     for n, xv, yv in zip(names, tab["mu_star"], tab["sigma"], strict=True):
         ax.annotate(n, (xv, yv), fontsize=7, xytext=(3, 3), textcoords="offset points")
@@ -302,10 +294,7 @@ def _fig_morris(tab: pd.DataFrame, path: Path, title: str) -> Path:
     ax.set_ylabel("σ (interactions, non-linearity)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
 
 
 def _safe(text: str) -> str:

@@ -17,13 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.cli import _err
+
 __all__ = ["add_analyze_parser", "add_sweep_parser", "cmd_analyze", "cmd_sweep"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-def _err(message: object) -> None:
-    print(" ".join(str(message).split()) or "error", file=sys.stderr, flush=True)
 
 
 def _positive(text: str) -> int:
