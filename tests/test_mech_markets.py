@@ -29,7 +29,7 @@ from sim.config.errors import ConfigError
 from sim.config.schema import SECTORS
 from sim.economy import relocation
 from sim.economy.sectors import POLLUTING_SECTORS
-from sim.mechanisms.differentiated_policy import SECTOR_NAMES
+from sim.mechanisms import differentiated_policy
 from sim.model import RegionalModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def test_sections_files_and_errors():
         on = load_config(CONFIGS / "mechanisms" / f"{key}.yaml")
         assert [k for k in KEYS if getattr(on.mechanisms, k).enabled] == [key]
         assert on.fiscal.equalising_intensity == 0.0  # extends no_coordination
-    assert SECTOR_NAMES == SECTORS
+    assert differentiated_policy.SECTORS is SECTORS  # one definition (sim.config.names)
     with pytest.raises(ConfigError, match="price_max_yuan_per_ha"):
         load_config(overrides=["mechanisms.land_market.price_max_yuan_per_ha=1"])
     with pytest.raises(ConfigError, match="unknown sector"):

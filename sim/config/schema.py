@@ -18,20 +18,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.config.names import SECTORS, check_names
 from sim.config.params import Section, param
 from sim.mechanisms.config import Mechanisms
-
-SECTORS: tuple[str, ...] = (
-    "agriculture",
-    "resources",
-    "labour_manufacturing",
-    "capital_manufacturing",
-    "high_tech",
-    "services",
-)
-"""Model sectors, in array order. Agriculture (grain) and resources & energy are homogeneous goods
-traded freely at one national price; the three manufacturing sectors are Dixit–Stiglitz varieties
-traded with iceberg costs; services (incl. construction) are not traded between provinces."""
 
 Path = dict[int, float] | float
 """A lever: a constant, or a mapping ``year -> value`` interpolated linearly (flat outside)."""
@@ -169,9 +158,7 @@ class Production(Section):
     @field_validator("capital_share")
     @classmethod
     def _shares(cls, v: dict[str, float]) -> dict[str, float]:
-        unknown = set(v) - set(SECTORS)
-        if unknown:
-            raise ValueError(f"unknown sector {sorted(unknown)[0]!r} (allowed: {', '.join(SECTORS)})")
+        check_names(sorted(v), SECTORS, "sector")
         missing = set(SECTORS) - set(v)
         if missing:
             raise ValueError(f"missing sector {sorted(missing)[0]!r} (all of {', '.join(SECTORS)} are required)")
@@ -414,9 +401,7 @@ class Firms(Section):
     @field_validator("relocating_sectors")
     @classmethod
     def _sectors(cls, v: list[str]) -> list[str]:
-        unknown = set(v) - set(SECTORS)
-        if unknown:
-            raise ValueError(f"unknown sector {sorted(unknown)[0]!r} (allowed: {', '.join(SECTORS)})")
+        check_names(v, SECTORS, "sector")
         if len(set(v)) != len(v):
             raise ValueError("a sector is listed twice")
         return v

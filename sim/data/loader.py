@@ -50,6 +50,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.config.names import PLATES
+
 __all__ = [
     "DATA_DIR",
     "EARTH_RADIUS_KM",
@@ -105,7 +107,7 @@ PANEL_YEARS: range = range(2000, 2016)
 PANEL_POPULATION_YEARS: range = range(2005, 2016)
 """Years for which the panel population must be present (2001–2004 are empty in the pack)."""
 
-REGION_PLATES: tuple[str, ...] = ("East", "Central", "West", "Northeast")
+REGION_PLATES: tuple[str, ...] = PLATES
 NORTH_SOUTH: tuple[str, ...] = ("North", "South")
 GRAIN_ZONES: tuple[str, ...] = ("main_producing", "main_selling", "balanced")
 CLUSTER_TIERS: tuple[str, ...] = ("optimize", "grow", "cultivate")

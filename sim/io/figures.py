@@ -33,6 +33,8 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from sim.config.names import PLATES
+
 __all__ = [
     "DPI",
     "FIGURES",
@@ -45,7 +47,7 @@ __all__ = [
 DPI = 120
 MAP_YEAR = 2020
 MAP_ASPECT = 1.2  # ≈ 1 / cos(35°N): degrees of latitude vs longitude in mid-China
-PLATE_ORDER = ("East", "Central", "West", "Northeast")
+PLATE_ORDER = PLATES
 PLATE_COLOURS = {"East": "#1f77b4", "Central": "#ff7f0e", "West": "#2ca02c", "Northeast": "#d62728"}
 FIGURES: tuple[str, ...] = ("gdp_map.png", "theil_decomposition.png", "population_shares.png")
 _NICE_TICKS = [m * 10.0**e for e in range(0, 5) for m in (1, 1.5, 2, 3, 5, 7)]

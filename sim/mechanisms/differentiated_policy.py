@@ -51,15 +51,13 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from pydantic import field_validator
 
+from sim.config.names import PLATES, SECTORS, check_names
 from sim.config.params import param
 from sim.mechanisms.base import Mechanism, MechanismSection
 
 if TYPE_CHECKING:
     from sim.model import RegionalModel
 
-PLATES = ("East", "Central", "West", "Northeast")
-SECTOR_NAMES = ("agriculture", "resources", "labour_manufacturing", "capital_manufacturing",
-                "high_tech", "services")
 
 
 class DifferentiatedPolicyConfig(MechanismSection):
@@ -138,17 +136,13 @@ class DifferentiatedPolicyConfig(MechanismSection):
     @field_validator("catalogue_sectors", "ban_sectors")
     @classmethod
     def _sectors(cls, v: list[str]) -> list[str]:
-        for s in v:
-            if s not in SECTOR_NAMES:
-                raise ValueError(f"unknown sector {s!r} (allowed: {', '.join(SECTOR_NAMES)})")
+        check_names(v, SECTORS, "sector")
         return v
 
     @field_validator("catalogue_plates", "talent_plates")
     @classmethod
     def _plates(cls, v: list[str]) -> list[str]:
-        for p in v:
-            if p not in PLATES:
-                raise ValueError(f"unknown plate {p!r} (allowed: {', '.join(PLATES)})")
+        check_names(v, PLATES, "plate")
         return v
 
 
@@ -160,8 +154,6 @@ class DifferentiatedPolicy(Mechanism):
 
     def __init__(self, model: RegionalModel, config: object) -> None:
         super().__init__(model, config)
-        from sim.config.schema import SECTORS
-
         c = self.config
         ds = model.data
         n = model.n

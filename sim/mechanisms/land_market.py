@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 from pydantic import model_validator
 
+from sim.config.names import PLATES, check_names
 from sim.config.params import param
 from sim.mechanisms.base import Mechanism, MechanismSection
 
@@ -160,10 +161,7 @@ class LandMarketConfig(MechanismSection):
         if self.price_max_yuan_per_ha < self.price_min_yuan_per_ha:
             raise ValueError(f"price_max_yuan_per_ha {self.price_max_yuan_per_ha} must not be below "
                              f"price_min_yuan_per_ha {self.price_min_yuan_per_ha}")
-        unknown = set(self.preferential_plates) - {"East", "Central", "West", "Northeast"}
-        if unknown:
-            raise ValueError(f"unknown plate {sorted(unknown)[0]!r} in preferential_plates "
-                             "(allowed: East, Central, West, Northeast)")
+        check_names(sorted(self.preferential_plates), PLATES, "plate", "preferential_plates")
         return self
 
 

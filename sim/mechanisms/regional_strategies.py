@@ -79,29 +79,25 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from pydantic import field_validator
 
+from sim.config.names import SECTORS, check_names
 from sim.config.params import param
 from sim.mechanisms.base import Mechanism, MechanismSection
 
 if TYPE_CHECKING:
     from sim.model import RegionalModel
 
-#: Sector names in model order (sim.config.schema.SECTORS; repeated here for the import rule).
-SECTOR_NAMES: tuple[str, ...] = ("agriculture", "resources", "labour_manufacturing",
-                                 "capital_manufacturing", "high_tech", "services")
 STRATEGIC_CLUSTERS: tuple[str, ...] = ("Beijing-Tianjin-Hebei", "Yangtze River Delta",
                                        "Pearl River Delta (GBA)", "Chengdu-Chongqing",
                                        "Middle Yangtze River")
 
 
 def check_sectors(value: tuple[str, ...], field: str) -> tuple[str, ...]:
-    unknown = [s for s in value if s not in SECTOR_NAMES]
-    if unknown:
-        raise ValueError(f"unknown sector {unknown[0]!r} in {field} (allowed: {', '.join(SECTOR_NAMES)})")
+    check_names(value, SECTORS, "sector", field)
     return tuple(dict.fromkeys(value))
 
 
 def sector_indices(names: tuple[str, ...]) -> np.ndarray:
-    return np.array([SECTOR_NAMES.index(s) for s in names], dtype=np.int64)
+    return np.array([SECTORS.index(s) for s in names], dtype=np.int64)
 
 
 # --- helpers shared with sim.mechanisms.cooperation --------------------------------------------

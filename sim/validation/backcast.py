@@ -32,10 +32,10 @@ from scipy.stats import spearmanr
 
 from sim import metrics
 from sim.config import Scenario, from_flat, load_config
+from sim.config.names import PLATES
 from sim.data.loader import Dataset, load_dataset
 
 COMPONENTS: tuple[str, ...] = ("cv", "theil", "gdp_share", "pop_share")
-PLATES: tuple[str, ...] = ("East", "Central", "West", "Northeast")
 
 
 def observed(ds: Dataset, years: Iterable[int]) -> pd.DataFrame:

@@ -34,6 +34,8 @@ from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
+from sim.config.names import PLATES
+
 __all__ = [
     "INDICATORS",
     "OVERLAYS",
@@ -57,7 +59,7 @@ NO_DATA = "#d9d9d9"
 EDGE = "#ffffff"
 PLATE_COLOURS = {"East": "#1f77b4", "Central": "#ff7f0e", "West": "#2ca02c",
                  "Northeast": "#9467bd"}
-PLATE_ORDER = ("East", "Central", "West", "Northeast")
+PLATE_ORDER = PLATES
 
 
 # ---------------------------------------------------------------------------- indicators
