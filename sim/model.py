@@ -510,7 +510,8 @@ class RegionalModel(mesa.Model):
         f = self.firms
         eq = self.equilibrium
         x_f = f.effective_capital()
-        profit = self.profitability()
+        raw_profit = self._raw_profitability()
+        profit = raw_profit / self.profit_wedge  # self.profitability(), without recomputing
         barrier = path_value(cfg.firms.entry_barrier, self.year)
         # Costs by sector × origin × destination, in years of value added.
         cost = np.full((N_SECTORS, self.n, self.n), cfg.firms.relocation_cost + barrier)
@@ -527,7 +528,7 @@ class RegionalModel(mesa.Model):
         capital_before = float(f.capital.sum())  # free slots hold zero capital
         mv_from, mv_to, mv_sec, mv_cap, loss = relocation.relocate(
             f, profit, x_f, fc.relocation_review_share, cost, fc.relocation_horizon_years,
-            fc.location_noise, rng, allowed, value_added_per_eff_capital=self._raw_profitability(),
+            fc.location_noise, rng, allowed, value_added_per_eff_capital=raw_profit,
             relocating=self.relocating_sectors, size=f.cell_sum(f.capital, masked=False))
         exited, liquidated = relocation.exit_firms(f, profit, fc.exit_rate,
                                                    cfg.capital.depreciation, rng)

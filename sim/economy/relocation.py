@@ -57,13 +57,13 @@ class FirmFlows:
 
 
 def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: float,
-                   allowed: np.ndarray | None = None, size: np.ndarray | None = None,
+                   size: np.ndarray, allowed: np.ndarray | None = None,
                    stay_allowed_only: bool = False) -> np.ndarray:
     """Value of each choice, in years of value added, for every (origin, sector, destination).
 
     ``g[o, s, j] = H (π_js/π_os − 1) − cost[o, j] + ν ln w_js`` (``cost`` may also be (S, n, n),
     indexed ``cost[s, o, j]``) with ``w_js`` the destination's share of sector s's ``size``
-    (n, S; capital by cell; ``None``: every province counts as one site); disallowed destinations
+    (n, S; capital by cell); disallowed destinations
     get −∞; staying (j = o) is worth ``ν·ln Σ_{j≠o} w_js``, so that when every destination
     offers the same gain g the probability of moving is ``1 / (1 + e^(−g/ν))`` whatever the
     number and sizes of the provinces, and movers spread in proportion to ``w``. Staying is
@@ -77,14 +77,11 @@ def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: 
     else:
         gain -= cost[:, None, :]
     o = np.arange(n)
-    if size is None or noise <= 0:
-        stay = np.full((n, n_s), noise * np.log(max(n - 1, 1)))
-    else:
-        w = np.maximum(size, 0.0)
-        w = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
-        w = np.maximum(w, 1e-12)  # an empty cell is still a (tiny) site
-        gain += noise * np.log(w).T[None, :, :]
-        stay = noise * np.log(np.maximum(w.sum(axis=0)[None, :] - w, 1e-12))
+    w = np.maximum(size, 0.0)
+    w = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
+    w = np.maximum(w, 1e-12)  # an empty cell is still a (tiny) site
+    gain += noise * np.log(w).T[None, :, :]
+    stay = noise * np.log(np.maximum(w.sum(axis=0)[None, :] - w, 1e-12))
     if allowed is not None:
         gain = np.where(allowed[None, :, :], gain, -np.inf)
         if stay_allowed_only:
@@ -95,8 +92,8 @@ def location_table(profit: np.ndarray, cost: np.ndarray, horizon: float, noise: 
 
 def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
                     cost: np.ndarray, horizon: float, noise: float,
-                    rng: np.random.Generator, allowed: np.ndarray | None = None,
-                    size: np.ndarray | None = None, stay_allowed_only: bool = False
+                    rng: np.random.Generator, size: np.ndarray,
+                    allowed: np.ndarray | None = None, stay_allowed_only: bool = False
                     ) -> np.ndarray:
     """Destination of each deciding firm (origin kept when no move is worth its cost).
 
@@ -106,13 +103,13 @@ def choose_location(origin: np.ndarray, sector: np.ndarray, profit: np.ndarray,
     inverse-CDF sampling with one uniform number (``ν = 0``: the best destination).
     ``profit`` (n, S) value added per effective capital; ``cost`` (n, n) or (S, n, n) in years of
     value added; ``allowed`` optional (S, n) boolean of permitted destinations by sector;
-    ``size`` optional (n, S) number of sites (capital) by cell, see :func:`location_table`.
+    ``size`` (n, S) the sites (capital) by cell, see :func:`location_table`.
     """
     k = origin.size
     if k == 0:
         return origin.copy()
     n, n_s = profit.shape
-    gain = location_table(profit, cost, horizon, noise, allowed, size,
+    gain = location_table(profit, cost, horizon, noise, size, allowed,
                           stay_allowed_only).reshape(n * n_s, n)
     rows = origin.astype(np.int64) * n_s + sector
     if noise <= 0:
@@ -150,7 +147,7 @@ def relocate(firms: FirmTable, profit: np.ndarray, eff_capital_firm: np.ndarray,
     sector = firms.sector[idx].astype(np.int64)
     if size is None:
         size = firms.cell_sum(firms.capital, masked=False)
-    dest = choose_location(origin, sector, profit, cost, horizon, noise, rng, allowed, size)
+    dest = choose_location(origin, sector, profit, cost, horizon, noise, rng, size, allowed)
     moving = dest != origin
     movers = firms.keep_cells_occupied(idx[moving])
     keep = np.isin(idx, movers)
@@ -222,7 +219,7 @@ def enter_firms(firms: FirmTable, n_by_sector: np.ndarray, profit: np.ndarray,
         dest = origin.copy()
         if mobile.any():
             dest[mobile] = choose_location(origin[mobile], np.full(mobile.sum(), s), profit, cost,
-                                           horizon, noise, rng, allowed, size,
+                                           horizon, noise, rng, size, allowed,
                                            stay_allowed_only=True)
         provs.append(dest)
         secs.append(np.full(m, s))
