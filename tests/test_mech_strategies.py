@@ -21,6 +21,7 @@ from mech_helpers import mech, year_rows
 
 from sim.config import load_config
 from sim.config.errors import ConfigError
+from sim.config.schema import path_value
 from sim.data.loader import DataError
 from sim.economy.sectors import CES_SECTORS, HTM, SRV
 from sim.mechanisms.cooperation import PAIRS_FILE, load_cooperation_pairs
@@ -261,7 +262,8 @@ def test_hainan_lowers_the_cost_of_moving_in_and_raises_the_odds(runs):
     rs = mech(m, RS)
     h = rs.hainan
     cfg = m.config
-    base = np.full((N_SECTORS, m.n, m.n), cfg.firms.relocation_cost + 0.5)
+    barrier = path_value(cfg.firms.entry_barrier, m.year)
+    base = np.full((N_SECTORS, m.n, m.n), cfg.firms.relocation_cost + barrier)
     cost = rs.relocation_cost(base.copy())
     cut = rs.dose(m.year) * cfg.mechanisms.regional_strategies.hainan_entry_cost_cut
     assert cut > 0
