@@ -46,6 +46,7 @@ from sim.economy import (
 )
 from sim.economy.calibration import (
     calibrate,
+    closable_output_gap,
     cluster_barrier_matrix,
     cluster_integration_2020,
     cluster_membership,
@@ -106,8 +107,9 @@ class RegionalModel(mesa.Model):
         self.employment_start = cal.employment.copy()
         self.tfp = cal.tfp_province.copy()
         self.persistent_tfp_gap = persistent_tfp_gap(
-            self.tfp, cal.gdp, cal.employment, cal.value_added, cal.alpha,
-            config.technology.closable_gap_share)
+            self.tfp, closable_output_gap(ds, config, int(np.argmax(self.tfp)), cal.gdp,
+                                          cal.employment),
+            cal.value_added, cal.alpha, config.technology.closable_gap_share)
         self.tfp_relative = cal.tfp_sector_relative
         self.exp_share = cal.exp_share
         self.shifter = cal.shifter

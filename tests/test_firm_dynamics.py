@@ -10,9 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.config import from_flat
 from sim.economy import capital as capital_mod
 from sim.economy import relocation
-from sim.economy.calibration import investment_intensity, panel_year, persistent_tfp_gap
+from sim.economy.calibration import (
+    closable_output_gap,
+    investment_intensity,
+    output_gap,
+    panel_year,
+    persistent_tfp_gap,
+)
 from sim.economy.firms import FirmTable
 from sim.economy.sectors import N_SECTORS
 
@@ -209,7 +216,7 @@ def test_closable_tfp_gap_rule(kappa, seed):
     emp = rng.uniform(1, 5, N)
     va = rng.uniform(0.1, 1.0, (N, N_SECTORS))
     alpha = rng.uniform(0.2, 0.6, N_SECTORS)
-    pers = persistent_tfp_gap(tfp, gdp, emp, va, alpha, kappa)
+    pers = persistent_tfp_gap(tfp, output_gap(gdp, emp, int(tfp.argmax())), va, alpha, kappa)
     gap = np.log(tfp.max()) - np.log(tfp)
     abar = (alpha * va).sum(axis=1) / va.sum(axis=1)
     y = np.log(gdp / emp)
@@ -218,3 +225,68 @@ def test_closable_tfp_gap_rule(kappa, seed):
     assert pers[tfp.argmax()] == 0.0 and (pers >= -1e-15).all() and (pers <= gap + 1e-15).all()
     if kappa == 0.0:
         np.testing.assert_allclose(pers, gap)
+
+
+def _panel_gap(dataset, year: int, frontier: int) -> np.ndarray:
+    log_y = np.log(panel_year(dataset, year, "gdp_100m_yuan")
+                   / panel_year(dataset, year, "population_10k"))
+    return np.maximum(log_y[frontier] - log_y, 0.0)
+
+
+@pytest.mark.parametrize("start, reference", [(2010, 2005), (2015, 2005), (2020, 2005),
+                                              (2015, 2010)])
+@pytest.mark.parametrize("speed", [0.0, 0.02, 0.1])
+def test_closable_gap_is_the_reference_years_depleted_by_catch_up(dataset, start, reference,
+                                                                   speed):
+    """Rule 6: a start year after technology.gap_reference_year R inherits R's log gap in output
+    per resident, × (1 − λ)^(S − R), whatever its own gap is."""
+    cfg = from_flat({"start_year": start, "technology__gap_reference_year": reference,
+                     "technology__catch_up_speed": speed})
+    frontier = 8  # any province: the rule is per province relative to the frontier's output
+    own = np.ones(dataset.n)  # the start year's own GDP and employment must not matter
+    got = closable_output_gap(dataset, cfg, frontier, own * 7.0, own)
+    want = _panel_gap(dataset, reference, frontier) * (1.0 - speed) ** (start - reference)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got[frontier] == 0.0
+
+
+@pytest.mark.parametrize("start, reference", [(2005, 2005), (2010, 2010), (2010, 2020),
+                                              (2005, 2015)])
+def test_closable_gap_of_a_start_at_or_before_the_reference_is_its_own(dataset, start, reference):
+    """Rule 6: with S ≤ R the start year's own output gap is used (no depletion)."""
+    cfg = from_flat({"start_year": start, "technology__gap_reference_year": reference})
+    rng = np.random.default_rng(start)
+    gdp, emp = rng.uniform(1, 10, dataset.n), rng.uniform(1, 5, dataset.n)
+    np.testing.assert_allclose(closable_output_gap(dataset, cfg, 3, gdp, emp),
+                               output_gap(gdp, emp, 3), rtol=1e-15)
+
+
+def test_model_persistent_gap_follows_the_reference_year(dataset):
+    """The model's persistent TFP gap of a 2010 start is built from the 2005 output gap (the
+    default reference) depleted over 5 years, and differs from re-measuring it in 2010."""
+    from sim.model import RegionalModel
+
+    def model(reference: int) -> RegionalModel:
+        cfg = from_flat({"start_year": 2010, "end_year": 2011, "n_firms": 600,
+                         "technology__gap_reference_year": reference})
+        return RegionalModel(cfg, rng=3, data=dataset)
+
+    m, m_own = model(2005), model(2010)
+    cal, tc = m.calibration, m.config.technology
+    tfp = cal.tfp_province  # start-year TFP (the model has already run the start year's flows)
+    np.testing.assert_array_equal(tfp, m_own.calibration.tfp_province)  # same start, same draws
+    f = int(np.argmax(tfp))
+    gap = np.log(tfp.max()) - np.log(tfp)
+    abar = (cal.alpha * cal.value_added).sum(axis=1) / cal.value_added.sum(axis=1)
+    closable = tc.closable_gap_share * (1 - abar) * _panel_gap(dataset, 2005, f) \
+        * (1 - tc.catch_up_speed) ** 5
+    np.testing.assert_allclose(m.persistent_tfp_gap, gap - np.minimum(closable, gap), atol=1e-12)
+    own = tc.closable_gap_share * (1 - abar) * output_gap(cal.gdp, cal.employment, f)
+    np.testing.assert_allclose(m_own.persistent_tfp_gap, gap - np.minimum(own, gap), atol=1e-12)
+    assert np.abs(m.persistent_tfp_gap - m_own.persistent_tfp_gap).max() > 0.01
+
+
+@pytest.mark.parametrize("value", [2004, 2016, 2019, 2021])
+def test_gap_reference_year_must_have_data(value):
+    with pytest.raises(ValueError, match="gap_reference_year"):
+        from_flat({"technology__gap_reference_year": value})

@@ -36,6 +36,11 @@ and its value-added shares by sector. The rules, each documented in docs/model.m
    with ``y = GDP / employment`` and ``ᾱ_i`` the province's value-added-weighted capital share
    (with K/Y fixed, ``y ∝ A^(1/(1−α))``; conditional convergence in output per worker, Barro &
    Sala-i-Martin 1992). The rest of the gap, ``ln A_F − ln A_i − c_i``, persists.
+   The output gap is measured once, in ``technology.gap_reference_year`` R (default 2005, the
+   start of the calibration window): a later start year S inherits R's gap depleted by the
+   catch-up the model itself would have done, ``max(ln y_F,R − ln y_i,R, 0) · (1 − λ)^(S − R)``
+   (:func:`closable_output_gap`), so that the closable gap is one stock that catch-up uses up,
+   as in the 2005–2010 fit of λ and κ, instead of a fresh share κ of each base year's gap.
 
 **Other base years** (``start_year`` 2005–2015, :func:`base_year_data`; docs/validation.md). The
 start state is built from the panel of that year by the same rules, so it reproduces that year's
@@ -354,17 +359,37 @@ def cluster_barrier_matrix(ds: Dataset, cfg: Scenario, year: int,
     return b * (1.0 - cfg.trade.cluster_integration_discount * best)
 
 
-def persistent_tfp_gap(tfp: np.ndarray, gdp: np.ndarray, employment: np.ndarray,
-                       value_added: np.ndarray, alpha: np.ndarray, closable_share: float
-                       ) -> np.ndarray:
-    """Part of each province's start-year log TFP gap to the frontier that catch-up cannot close
-    (rule 6 of the module docstring): ``ln A_F − ln A_i − c_i`` with
-    ``c_i = min(κ (1 − ᾱ_i) max(ln y_F − ln y_i, 0), ln A_F − ln A_i)``."""
-    log_a = np.log(tfp)
-    frontier = int(np.argmax(tfp))
-    gap = log_a[frontier] - log_a
+def output_gap(gdp: np.ndarray, employment: np.ndarray, frontier: int) -> np.ndarray:
+    """``max(ln y_F − ln y_i, 0)`` with ``y = GDP / employment`` (rule 6)."""
     log_y = np.log(gdp / employment)
+    return np.maximum(log_y[frontier] - log_y, 0.0)
+
+
+def closable_output_gap(ds: Dataset, cfg: Scenario, frontier: int, gdp: np.ndarray,
+                        employment: np.ndarray) -> np.ndarray:
+    """The log gap in output per worker to the frontier province on which the closable TFP gap
+    is measured (rule 6): that of ``technology.gap_reference_year`` ``R``, depleted by catch-up
+    at ``technology.catch_up_speed`` λ for the years up to the start year ``S``,
+    ``max(ln y_F,R − ln y_i,R, 0) · (1 − λ)^(S − R)``; for ``S ≤ R`` the start year's own gap
+    (``gdp``, ``employment``). Employment is a constant share of the population, so in a panel
+    year ``y`` is GDP per resident."""
+    ref, start = cfg.technology.gap_reference_year, cfg.start_year
+    if ref >= start:
+        return output_gap(gdp, employment, frontier)
+    ref_data = base_year_data(ds, cfg.model_copy(update={"start_year": ref}))
+    depletion = (1.0 - cfg.technology.catch_up_speed) ** (start - ref)
+    return output_gap(ref_data.gdp, ref_data.population.astype(float), frontier) * depletion
+
+
+def persistent_tfp_gap(tfp: np.ndarray, gap_in_output: np.ndarray, value_added: np.ndarray,
+                       alpha: np.ndarray, closable_share: float) -> np.ndarray:
+    """Part of each province's start-year log TFP gap to the frontier (the highest ``tfp``) that
+    catch-up cannot close (rule 6 of the module docstring): ``ln A_F − ln A_i − c_i`` with
+    ``c_i = min(κ (1 − ᾱ_i) g_i, ln A_F − ln A_i)`` and ``g_i = gap_in_output`` (from
+    :func:`closable_output_gap`)."""
+    log_a = np.log(tfp)
+    gap = log_a.max() - log_a
     alpha_bar = (alpha * value_added).sum(axis=1) / value_added.sum(axis=1)
-    closable = closable_share * (1.0 - alpha_bar) * np.maximum(log_y[frontier] - log_y, 0.0)
+    closable = closable_share * (1.0 - alpha_bar) * gap_in_output
     return gap - np.minimum(closable, gap)
 
