@@ -525,3 +525,13 @@ def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
     fresh = tmp_path / "fresh"
     assert sweep(path, fresh, "--workers", "1") == 0
     assert run_files(out) == run_files(fresh)
+
+
+def test_response_axis_is_logarithmic_for_values_spanning_orders_of_magnitude():
+    from sim.sweep.analyze import axis_scale
+
+    assert axis_scale([20_000, 50_000, 1_000_000]) == "log"  # firm counts
+    assert axis_scale([0.0, 0.5, 1.0, 2.0]) == "linear"  # a dose from zero
+    assert axis_scale([1.0, 29.0]) == "linear"
+    assert axis_scale([-1.0, 100.0]) == "linear"
+    assert axis_scale([]) == "linear"

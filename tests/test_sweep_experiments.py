@@ -18,6 +18,7 @@ EXPERIMENTS = {
     "hukou_negative_list": ("outcomes", "grid_theil_t_2023.png"),
     "mechanism_sensitivity": ("sobol_indices", "sobol_theil_t_2022.png"),
     "policy_packages": ("outcomes", "paths_theil_t.png"),
+    "firm_resolution": ("outcomes", "response_theil_t_2023.png"),
 }
 
 
@@ -63,5 +64,11 @@ def test_experiment_smoke_runs(name, tmp_path):
     sums = json.loads((out / "tables" / "checksums.json").read_text())
     assert sums["main_table"] == main_table
     assert f"main table {main_table}: content sha256 {sums['tables'][main_table]}" in proc.stdout
+    # The smoke run reproduces the checksum its README records (any change of the model, its
+    # data or the experiment must be rerun and recorded there).
+    readme = (ROOT / "experiments" / name / "README.md").read_text(encoding="utf-8")
+    recorded = re.search(r"`--smoke`: `([0-9a-f]{64})`", readme)
+    assert recorded, f"{name}: no --smoke checksum in the README"
+    assert sums["tables"][main_table] == recorded.group(1)
     assert (out / "tables" / f"{main_table}.parquet").is_file()
     assert (out / "figures" / figure).is_file()

@@ -257,12 +257,20 @@ def _fig_heatmap(outc: pd.DataFrame, p1: str, p2: str, indicator: str, year: int
     return _finish(fig, path)
 
 
+def axis_scale(values: pd.Series | np.ndarray) -> str:
+    """``"log"`` for positive values spanning a factor of 30 or more (e.g. firm counts), else
+    ``"linear"``."""
+    v = np.asarray(values, dtype=float)
+    return "log" if v.size and (v > 0).all() and v.max() >= 30.0 * v.min() else "linear"
+
+
 def _fig_response(outc: pd.DataFrame, p: str, indicator: str, year: int, lo: str, hi: str,
                   path: Path, title: str) -> Path:
     sub = outc[(outc["indicator"] == indicator) & (outc["year"] == year)].sort_values(p)
     fig, ax = _subplots(figsize=(6, 4))
     ax.plot(sub[p], sub["median"], marker="o")
     ax.fill_between(sub[p], sub[lo], sub[hi], alpha=0.2, lw=0)
+    ax.set_xscale(axis_scale(sub[p]))
     ax.set_xlabel(p)
     ax.set_ylabel(f"{indicator} {year}")
     ax.set_title(title, fontsize=10)
