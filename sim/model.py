@@ -311,7 +311,8 @@ class RegionalModel(mesa.Model):
         return np.exp((self.exp_share * log_p).sum(axis=1))
 
     def tfp_effective(self) -> np.ndarray:
-        """Ã_is = A_i · B_is · agglomeration · congestion · cluster bonus · mechanisms."""
+        """Ã_is = A_i · B_is · agglomeration · congestion · cluster bonus · mechanisms (province
+        multipliers, hook ``tfp_multiplier``; relative sector TFP, hook ``sector_tfp``)."""
         prod = self.config.production
         emp_share = self.employment / self.employment.sum()
         emp_share0 = self.employment_start / self.employment_start.sum()
@@ -325,7 +326,10 @@ class RegionalModel(mesa.Model):
             extra = m.tfp_multiplier()
             if extra is not None:
                 mult = mult * extra
-        return (self.tfp * mult)[:, None] * self.tfp_relative
+        relative = self.tfp_relative
+        for m in self.mechanisms:
+            relative = m.sector_tfp(relative)
+        return (self.tfp * mult)[:, None] * relative
 
     def effective_capital(self) -> tuple[np.ndarray, np.ndarray]:
         """Firm effective capital k_f a_f^(1/α_s) and its province-sector sums X_is."""
@@ -470,8 +474,11 @@ class RegionalModel(mesa.Model):
             m.fiscal()
         self.central_accounts = fiscal.close_central_budget(
             led, float(central.sum()), float(self.gdp.sum()), cfg.central_deficit_share_of_gdp)
+        borrowing = cfg.local_deficit_share_of_gdp * self.gdp
+        for m in self.mechanisms:
+            borrowing = m.local_borrowing(borrowing)
         self.local_spending, self.debt = fiscal.local_budget(
-            led, self.gdp, self.debt, cfg.local_deficit_share_of_gdp, cfg.debt_interest_rate)
+            led, self.debt, borrowing, cfg.debt_interest_rate)
         self.own_revenue = own
         self.transfers = transfers
 

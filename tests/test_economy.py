@@ -254,7 +254,7 @@ def test_fiscal_flows_balance_in_the_ledger():
     tr = fiscal.equalising_split(0.9 * central.sum(), np.array([10, 30, 5, 20]), own, 0.5)
     fiscal.pay_transfers(led, tr)
     acc = fiscal.close_central_budget(led, float(central.sum()), float(gdp.sum()), 0.03)
-    spend, debt = fiscal.local_budget(led, gdp, 0.25 * gdp, 0.02, 0.035)
+    spend, debt = fiscal.local_budget(led, 0.25 * gdp, 0.02 * gdp, 0.035)
     net = led.net()
     assert np.allclose(net[: n + 1], 0.0, atol=1e-12)
     assert acc["central_revenue"] + acc["central_borrowing"] == pytest.approx(

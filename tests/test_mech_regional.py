@@ -343,6 +343,18 @@ def test_national_grain_output_stays_above_the_floor(runs):
     assert below is not None, "the 750 Mt floor should bind in the first years"
     assert (gh.support[gh.producers] > 1).all() and (np.delete(gh.support, gh.producers) == 1).all()
     assert (gn.support == 1).all()
+    # The support reaches production through the sector_tfp hook: the model's own relative TFP
+    # is untouched, and the effective B of the producers' agriculture is B · S.
+    from sim.economy.sectors import AGR
+
+    np.testing.assert_array_equal(high.tfp_relative, high.calibration.tfp_sector_relative)
+    eff = gh.sector_tfp(high.tfp_relative)
+    np.testing.assert_allclose(eff[gh.producers, AGR],
+                               high.tfp_relative[gh.producers, AGR] * gh.support[gh.producers],
+                               rtol=1e-12)
+    others = np.ones(eff.shape, dtype=bool)
+    others[gh.producers, AGR] = False
+    np.testing.assert_array_equal(eff[others], high.tfp_relative[others])
 
 
 # --- §19 resource compensation ---------------------------------------------------------------------------

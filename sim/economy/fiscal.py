@@ -70,15 +70,17 @@ def close_central_budget(ledger: Ledger, central_revenue: float, gdp_total: floa
             "central_transfers": float(transfers), "central_own_spending": own_spending}
 
 
-def local_budget(ledger: Ledger, gdp: np.ndarray, debt: np.ndarray, deficit_share: float,
+def local_budget(ledger: Ledger, debt: np.ndarray, borrowing: np.ndarray,
                  interest_rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """Borrow, pay interest, and spend the balance; returns (spending, new debt)."""
-    idx = np.arange(gdp.size)
-    borrowing = deficit_share * gdp
+    """Borrow ``borrowing`` (100 million yuan by province; the model's is
+    ``fiscal.local_deficit_share_of_gdp`` × GDP, after the mechanisms' ``local_borrowing`` hook),
+    pay interest on the opening ``debt``, and spend the balance; returns (spending, new debt)."""
+    n = debt.size
+    idx = np.arange(n)
     interest = interest_rate * debt
     ledger.pay("local_borrowing", ledger.PRIVATE, idx, borrowing)
     ledger.pay("debt_interest", idx, ledger.PRIVATE, interest)
-    balance = ledger.net()[: gdp.size]
+    balance = ledger.net()[:n]
     if np.any(balance < 0):
         raise ValueError("a province's fiscal inflows do not cover its obligations "
                          "(interest and mechanism payments exceed revenue + transfers + borrowing)")

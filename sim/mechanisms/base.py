@@ -91,12 +91,24 @@ class Mechanism:
         """Multiplier on province TFP this year (e.g. cluster integration, marine economy)."""
         return None
 
+    def sector_tfp(self, tfp_relative: np.ndarray) -> np.ndarray:
+        """Relative sector TFP ``B_is`` (province × sector) this year, before it multiplies the
+        province TFP (§18 grain-floor support of agricultural productivity). Return a new array
+        to change it; never write into the one passed in."""
+        return tfp_relative
+
     def external_demand(self, demand: np.ndarray) -> np.ndarray:
         """Demand from outside China by province and sector (§4 Belt and Road, §6, §13)."""
         return demand
 
     def fiscal(self) -> None:
         """Record money flows in ``model.ledger`` (pairings, compensation, transfers)."""
+
+    def local_borrowing(self, borrowing: np.ndarray) -> np.ndarray:
+        """New local government borrowing by province this year (100 million yuan), after the
+        year's revenue, transfers and mechanism flows and before the local budget closes (§25
+        borrowing cap)."""
+        return borrowing
 
     def equalising_intensity(self, intensity: float) -> float:
         """Share of central transfers allocated by the equalising formula (§24)."""

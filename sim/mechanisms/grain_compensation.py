@@ -40,9 +40,10 @@ and lower the sellers' public spending.
 
       S_p,t+1 = S_p,t · (1 + min(dose_t, 1) · (floor − G_t) / Σ_producers G_p,t),   S_p,2020 = 1
 
-  applied to the agriculture sector's relative TFP of the producers (``model.tfp_relative``; the
-  model's TFP hook is by province only). Support, once given, stays. The support is real (a TFP
-  shift) and not financed in the ledger.
+  applied to the agriculture sector's relative TFP of the producers (hook ``sector_tfp``: the
+  mechanism keeps the supported column ``B_p,AGR · S_p`` and returns the model's ``B`` with that
+  column; the model's own ``tfp_relative`` is never changed). Support, once given, stays. The
+  support is real (a TFP shift) and not financed in the ledger.
 
 Outputs: ``grain_output_t``, ``grain_support`` (S), ``grain_compensation_paid_100m_yuan`` and
 ``_received_100m_yuan`` by province; national ``grain_output_t`` and ``grain_floor_t``.
@@ -109,7 +110,8 @@ class GrainCompensation(Mechanism):
         n = model.n
         self.q_2020 = np.ones(n)
         self.support = np.ones(n)
-        self._own_tfp_relative = False
+        #: Supported relative TFP of agriculture, B_i,AGR · S_i (None until the first support).
+        self.agr_tfp_relative: np.ndarray | None = None
         self.paid = np.zeros(n)
         self.received = np.zeros(n)
         self.history: list[dict[str, object]] = []
@@ -181,11 +183,20 @@ class GrainCompensation(Mechanism):
         step = min(min(dose, 1.0) * short / grain[self.producers].sum(),
                    self.config.max_support_step)  # type: ignore[attr-defined]
         p = self.producers
-        if not self._own_tfp_relative:  # never write into an array the model may share
-            m.tfp_relative = np.array(m.tfp_relative, dtype=float, copy=True)
-            self._own_tfp_relative = True
+        if self.agr_tfp_relative is None:
+            self.agr_tfp_relative = np.array(m.tfp_relative[:, AGR], dtype=float, copy=True)
         self.support[p] *= 1.0 + step
-        m.tfp_relative[p, AGR] *= 1.0 + step
+        self.agr_tfp_relative[p] *= 1.0 + step
+
+    def sector_tfp(self, tfp_relative: np.ndarray) -> np.ndarray:
+        """The producers' agricultural relative TFP with the support of the past years."""
+        if self.agr_tfp_relative is None:
+            return tfp_relative
+        from sim.economy.sectors import AGR
+
+        out = np.array(tfp_relative, dtype=float, copy=True)
+        out[self.producers, AGR] = self.agr_tfp_relative[self.producers]
+        return out
 
     def province_outputs(self) -> dict[str, np.ndarray]:
         return {"grain_output_t": self.grain_output(), "grain_support": self.support.copy(),

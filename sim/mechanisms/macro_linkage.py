@@ -23,14 +23,11 @@ with high leverage ratios").
   ``leverage_threshold``; the early warnings themselves are issued by the monitoring mechanism
   (§26–27, ``mechanisms.monitoring.debt_to_gdp_max``).
 * **Borrowing cap** (optional, ``cap_borrowing``, off by default). A province whose year-end debt
-  would exceed ``leverage_threshold`` × GDP borrows less: the excess ``x_i = min(1, dose) ·
-  clip(D_i + b·GDP_i − λ·GDP_i, 0, b·GDP_i)`` (``b`` = ``fiscal.local_deficit_share_of_gdp``) is
-  booked as a repayment at the start of the year: ledger kind ``borrowing_cap`` (province →
-  private), the opening debt falls by ``x_i`` (so the model's ``local_budget`` adds only
-  ``b·GDP_i − x_i`` net) and the interest the model no longer charges on ``x_i`` is paid with it
-  (kind ``debt_interest``), so interest and debt are exactly those of a smaller new borrowing. (A
-  cleaner model hook would pass the borrowing array through the mechanisms before
-  ``fiscal.local_budget``.)
+  would exceed ``leverage_threshold`` × GDP borrows less (hook ``local_borrowing``): its new
+  borrowing ``B_i`` (``b·GDP_i`` from the model, ``b`` = ``fiscal.local_deficit_share_of_gdp``)
+  falls by ``x_i = min(1, dose) · clip(D_i + B_i − λ·GDP_i, 0, B_i)``, so that year-end debt
+  ``D_i + B_i − x_i`` is at most ``λ·GDP_i`` at full dose; the ledger's ``local_borrowing`` flow
+  is the smaller amount and the province spends less.
 
 Outputs: province columns ``slow_grower`` (0/1), ``credit_support_100m_yuan`` (extra investment
 received), ``leverage_debt_to_gdp``, ``high_leverage`` (0/1), ``borrowing_cap_100m_yuan``; national
@@ -142,18 +139,22 @@ class MacroLinkage(Mechanism):
             total = dose * c.credit_share_of_pool * pool  # type: ignore[attr-defined]
             w = np.where(self.targets, m.gdp, 0.0)
             self.credit = total * w / w.sum()
-        if c.cap_borrowing:  # type: ignore[attr-defined]
-            fc = m.config.fiscal
-            borrowing = fc.local_deficit_share_of_gdp * m.gdp
-            excess = m.debt + borrowing - c.leverage_threshold * m.gdp  # type: ignore[attr-defined]
-            self.cap = min(1.0, dose) * np.clip(excess, 0.0, borrowing)
-            idx = np.arange(n)
-            m.ledger.pay("borrowing_cap", idx, m.ledger.PRIVATE, self.cap)
-            m.ledger.pay("debt_interest", idx, m.ledger.PRIVATE, fc.debt_interest_rate * self.cap)
-            m.debt = m.debt - self.cap
         self.history.append({"year": m.year, "dose": dose, "growth": growth,
                              "targets": self.targets.copy(), "credit": self.credit.copy(),
                              "cap": self.cap.copy()})
+
+    def local_borrowing(self, borrowing: np.ndarray) -> np.ndarray:
+        """The borrowing cap: less new borrowing where year-end debt would pass the threshold."""
+        m = self.model
+        c = self.config
+        dose = self.dose(m.year)
+        if dose == 0.0 or not c.cap_borrowing:  # type: ignore[attr-defined]
+            return borrowing
+        excess = m.debt + borrowing - c.leverage_threshold * m.gdp  # type: ignore[attr-defined]
+        self.cap = min(1.0, dose) * np.clip(excess, 0.0, borrowing)
+        if self.history and self.history[-1]["year"] == m.year:
+            self.history[-1]["cap"] = self.cap.copy()
+        return borrowing - self.cap
 
     def investment(self, investment: np.ndarray) -> np.ndarray:
         if self.dose(self.model.year) == 0.0 or not self.targets.any():
