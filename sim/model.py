@@ -18,6 +18,7 @@ Provincial state is held in numpy arrays (one row per province), firm state in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -388,8 +389,35 @@ class RegionalModel(mesa.Model):
         self._invest_and_transfer_industry()
         self._technology()
         for m in self.mechanisms:
+            moves = m.forced_relocations()
+            if moves is not None:
+                self._relocate_by_decision(*moves)
+            self.cluster_integration = m.cluster_integration(self.cluster_integration)
             m.after_step()
         self._record_flows()
+
+    def _relocate_by_decision(self, slots: np.ndarray, destination: np.ndarray) -> None:
+        """Move alive firms ``slots`` to ``destination`` with all their capital (a mechanism's
+        ``forced_relocations``) and add them to the year's relocations."""
+        f = self.firms
+        slots = np.asarray(slots, dtype=np.int64)
+        destination = np.asarray(destination, dtype=np.int64)
+        if slots.size == 0:
+            return
+        if slots.shape != destination.shape or not f.alive[slots].all():
+            raise ValueError("forced relocations must name alive firm slots and one destination "
+                             "province each")
+        origin = f.province[slots].copy()
+        capital = f.capital[slots].copy()
+        f.move(slots, destination)
+        fl = self.firm_flows
+        assert fl is not None
+        self.firm_flows = replace(
+            fl, moved_from=np.concatenate([fl.moved_from, origin.astype(fl.moved_from.dtype)]),
+            moved_to=np.concatenate([fl.moved_to, destination.astype(fl.moved_to.dtype)]),
+            moved_sector=np.concatenate([fl.moved_sector,
+                                         f.sector[slots].astype(fl.moved_sector.dtype)]),
+            moved_capital=np.concatenate([fl.moved_capital, capital]))
 
     def _check_firm_table(self) -> None:
         """The cached firm columns must match the arrays (a mechanism that edits ``province``,
@@ -430,6 +458,10 @@ class RegionalModel(mesa.Model):
         nat["firm_exits"] = float(fl.exits)
         nat["firms_relocated"] = float(fl.moved_from.size)
         nat["firms_end_of_year"] = float(self.firms.n_alive)
+        for m in self.mechanisms:
+            p_out, n_out = m.flow_outputs()
+            prov.update(p_out)
+            nat.update(n_out)
         self.flow_records.append(self._flows_frame())
 
     def _demography(self) -> None:

@@ -191,7 +191,9 @@ def test_xiongan_move_keeps_capital_and_counts():
     eligible = alive0 & (prov0 == bj) & np.isin(f.sector, rs.xiongan_sectors)
     n_moved_before = m.firm_flows.moved_from.size
     rs.moved_count, rs.moved_capital = np.zeros(m.n, dtype=np.int64), np.zeros(m.n)
-    rs._relocate_to_xiongan(4.0)
+    slots = rs.xiongan_slots(4.0)  # the mechanism names the movers; the model moves them
+    np.testing.assert_array_equal(f.province, prov0)
+    m._relocate_by_decision(slots, np.full(slots.size, he))
     moved = np.flatnonzero(f.province != prov0)
     k = moved.size
     expected = 4.0 * m.config.mechanisms.regional_strategies.xiongan_share * (

@@ -151,8 +151,30 @@ class Mechanism:
         """Number of technology-diffusion links of each province (§14–16)."""
         return links
 
+    def forced_relocations(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Firms moved by decision at the end of this year (§4: Beijing's non-capital functions
+        to Xiong'an), as (firm slots, destination province of each), drawn with ``model.rng``;
+        ``None`` for none. The model moves them with all their capital (no relocation loss) and
+        adds them to the year's relocations (``firm_flows``: the flows table and
+        ``firms_moved_in``/``firms_moved_out``). Called just before this mechanism's
+        :meth:`after_step`."""
+        return None
+
+    def cluster_integration(self, integration: np.ndarray) -> np.ndarray:
+        """Integration of each city cluster (index in [0, 1]) for next year, set at the end of
+        this year (§4 cluster strategies, §10–12 cooperation alliances). Called after
+        :meth:`forced_relocations` and before :meth:`after_step`."""
+        return integration
+
     def after_step(self) -> None:
         """After capital and technology: markets for rights (§9), monitoring (§27)."""
+
+    def flow_outputs(self) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """Extra province and national columns about the year's end-of-year flows (recorded with
+        the flows after every :meth:`after_step`, like ``firm_entries``; same keys every
+        year). :meth:`province_outputs` and :meth:`national_outputs` are recorded before them,
+        with the year's state."""
+        return {}, {}
 
     # --- further hooks (the model calls all of them; the defaults change nothing) -------------
     def emissions(self, emissions: np.ndarray) -> np.ndarray:

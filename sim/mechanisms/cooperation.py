@@ -298,15 +298,16 @@ class Cooperation(Mechanism):
         self.links_now = dose * self.links_per_province
         return links + self.links_now
 
-    def after_step(self) -> None:
+    def cluster_integration(self, integration: np.ndarray) -> np.ndarray:
+        """Cooperation alliances raise every cluster's integration for next year (its dose)."""
         m = self.model
         if m.year >= m.config.end_year or not self.config.alliances:  # type: ignore[attr-defined]
-            return
+            return integration
         dose = self.dose(m.year + 1)
         if dose <= 0.0:
-            return
-        rate = np.full(m.cluster_integration.size, dose * self.config.alliance_rate)  # type: ignore[attr-defined]
-        m.cluster_integration = integration_step(m.cluster_integration, rate)
+            return integration
+        rate = np.full(integration.size, dose * self.config.alliance_rate)  # type: ignore[attr-defined]
+        return integration_step(integration, rate)
 
     def province_outputs(self) -> dict[str, np.ndarray]:
         dose = self.dose(self.model.year)

@@ -22,15 +22,17 @@ contains both (so pairs already in a more integrated cluster gain nothing twice)
     barrier_ij ← barrier_ij · (1 − δ·max(best_ij, J_t)) / (1 − δ·best_ij),   δ = trade.cluster_integration_discount.
 
 **(b) Xiong'an** (§4 "orderly relieving Beijing's non-capital functions", "construction of the
-Xiong'an New Area"). In the industrial-transfer stage of every active year t (``after_step``), a
+Xiong'an New Area"). At the end of every active year t (hook ``forced_relocations``, which the
+model calls just before the mechanism's ``after_step`` and which only names the movers), a
 share ``d_t · xiongan_share`` of Beijing's alive firms in the sectors ``xiongan_sectors`` moves to
 Hebei (slots picked with ``model.rng``; the count is rounded stochastically so that its
 expectation is exact; the first firm of each Beijing province-sector cell never moves, so no
-market disappears). The firms keep their capital, productivity and variety weight: only
-``firms.province`` changes, so national capital and firm counts are unchanged. The moves join the
-year's relocations (``model.firm_flows``: ``firms_moved_out``/``firms_moved_in``, flows of kind
+market disappears). The firms keep their capital, productivity and variety weight: the model
+moves them (``RegionalModel._relocate_by_decision``): only ``firms.province`` changes, so national
+capital and firm counts are unchanged. The moves join the year's relocations (``model.firm_flows``: ``firms_moved_out``/``firms_moved_in``, flows of kind
 ``relocated_firms``/``relocated_capital``) and are also recorded on their own in the year's rows
-(``xiongan_firms_moved``: −k in Beijing, +k in Hebei; ``xiongan_capital_moved_100m_yuan``). The
+(``xiongan_firms_moved``: −k in Beijing, +k in Hebei; ``xiongan_capital_moved_100m_yuan``;
+hook ``flow_outputs``). The
 migration cost Beijing → Hebei falls by ``d_t · xiongan_migration_cost_cut`` (utility units):
 relocated staff keep Beijing-level social security and services (assumption).
 
@@ -73,7 +75,6 @@ strategic clusters), ``xiongan_firms_moved``.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -418,27 +419,21 @@ class RegionalStrategies(Mechanism):
         out[h] += relief
         return out
 
-    def after_step(self) -> None:
-        """Xiong'an moves of this year; the integration step for next year (its dose)."""
+    def forced_relocations(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Xiong'an: ``dose · xiongan_share`` of Beijing's eligible firms move to Hebei with their
+        capital (the model moves them and adds them to the year's relocations)."""
         m = self.model
-        c = self.config
-        dose = self.dose(m.year)
         self.moved_count = np.zeros(m.n, dtype=np.int64)
         self.moved_capital = np.zeros(m.n)
-        if dose > 0.0 and c.xiongan:  # type: ignore[attr-defined]
-            self._relocate_to_xiongan(dose)
-        self._record_moves()
-        if m.year >= m.config.end_year:
-            return  # no next year in this run
-        nxt = self.dose(m.year + 1)
-        if nxt > 0.0 and c.integration:  # type: ignore[attr-defined]
-            m.cluster_integration = integration_step(m.cluster_integration, nxt * self.cluster_rate)
-            self.yreb_integration = float(integration_step(np.array(self.yreb_integration),
-                                                           np.array(nxt * c.belt_rate)))  # type: ignore[attr-defined]
+        dose = self.dose(m.year)
+        if dose <= 0.0 or not self.config.xiongan:  # type: ignore[attr-defined]
+            return None
+        slots = self.xiongan_slots(dose)
+        return slots, np.full(slots.size, self.hebei, dtype=np.int64)
 
-    def _relocate_to_xiongan(self, dose: float) -> None:
-        """Move ``dose · xiongan_share`` of Beijing's eligible firms to Hebei, keeping their
-        capital; the moves join this year's relocations (``model.firm_flows``)."""
+    def xiongan_slots(self, dose: float) -> np.ndarray:
+        """Draw this year's Xiong'an movers (firm slots) among Beijing's eligible firms and record
+        them (``moved_count``, ``moved_capital``, ``moves``)."""
         from sim.economy.sectors import N_SECTORS
 
         m = self.model
@@ -457,29 +452,40 @@ class RegionalStrategies(Mechanism):
             k += 1
         k = min(k, idx.size)
         slots = np.sort(m.rng.choice(idx, size=k, replace=False)) if k > 0 else idx[:0]
-        capital = f.capital[slots].copy()
-        f.move(slots, np.full(slots.size, he))
+        capital = f.capital[slots].sum()
         self.moved_count[bj], self.moved_count[he] = -k, k
-        self.moved_capital[bj], self.moved_capital[he] = -capital.sum(), capital.sum()
-        fl = m.firm_flows
-        if fl is not None and k > 0:
-            m.firm_flows = replace(
-                fl, moved_from=np.concatenate([fl.moved_from, np.full(k, bj, dtype=fl.moved_from.dtype)]),
-                moved_to=np.concatenate([fl.moved_to, np.full(k, he, dtype=fl.moved_to.dtype)]),
-                moved_sector=np.concatenate([fl.moved_sector, f.sector[slots].astype(fl.moved_sector.dtype)]),
-                moved_capital=np.concatenate([fl.moved_capital, capital]))
-        self.moves.append({"year": m.year, "slots": slots, "capital": float(capital.sum()),
+        self.moved_capital[bj], self.moved_capital[he] = -capital, capital
+        self.moves.append({"year": m.year, "slots": slots, "capital": float(capital),
                            "eligible": int(idx.size), "expected": expected,
                            "by_sector": np.bincount(f.sector[slots], minlength=N_SECTORS)})
+        return slots
 
-    def _record_moves(self) -> None:
-        """Write this year's Xiong'an moves into the year's records (collected before the moves)."""
+    def cluster_integration(self, integration: np.ndarray) -> np.ndarray:
+        """The clusters' integration step for next year (its dose; strategic clusters faster)."""
         m = self.model
-        if m.province_records:
-            m.province_records[-1]["xiongan_firms_moved"] = self.moved_count.copy()
-            m.province_records[-1]["xiongan_capital_moved_100m_yuan"] = self.moved_capital.copy()
-        if m.national_records:
-            m.national_records[-1]["xiongan_firms_moved"] = float(self.moved_count[self.hebei])
+        if m.year >= m.config.end_year:
+            return integration  # no next year in this run
+        nxt = self.dose(m.year + 1)
+        if nxt > 0.0 and self.config.integration:  # type: ignore[attr-defined]
+            return integration_step(integration, nxt * self.cluster_rate)
+        return integration
+
+    def after_step(self) -> None:
+        """The Yangtze belt's integration step for next year (its dose)."""
+        m = self.model
+        c = self.config
+        if m.year >= m.config.end_year:
+            return  # no next year in this run
+        nxt = self.dose(m.year + 1)
+        if nxt > 0.0 and c.integration:  # type: ignore[attr-defined]
+            self.yreb_integration = float(integration_step(np.array(self.yreb_integration),
+                                                           np.array(nxt * c.belt_rate)))  # type: ignore[attr-defined]
+
+    def flow_outputs(self) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """This year's Xiong'an moves (made after the year's state was recorded)."""
+        return ({"xiongan_firms_moved": self.moved_count.copy(),
+                 "xiongan_capital_moved_100m_yuan": self.moved_capital.copy()},
+                {"xiongan_firms_moved": float(self.moved_count[self.hebei])})
 
     # --- outputs -----------------------------------------------------------------------------
     def province_outputs(self) -> dict[str, np.ndarray]:
