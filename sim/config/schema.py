@@ -407,6 +407,14 @@ class Firms(Section):
         return v
 
 
+def check_data_year(year: int, field: str) -> int:
+    """A year with a packaged provincial state: a panel year 2005–2015, or 2020 (the range
+    bounds are the field's own)."""
+    if 2015 < year < 2020:
+        raise ValueError(f"{field} {year} has no packaged data (allowed: 2005–2015 or 2020)")
+    return year
+
+
 class Technology(Section):
     """Frontier growth and catch-up (DESIGN §2.8)."""
 
@@ -455,9 +463,7 @@ class Technology(Section):
     @field_validator("gap_reference_year")
     @classmethod
     def _reference_year(cls, v: int) -> int:
-        if 2015 < v < 2020:
-            raise ValueError(f"gap_reference_year {v} has no packaged data (allowed: 2005–2015 or 2020)")
-        return v
+        return check_data_year(v, "gap_reference_year")
 
 
 class Clusters(Section):
@@ -536,9 +542,7 @@ class Scenario(Section):
     @field_validator("start_year")
     @classmethod
     def _base_year(cls, v: int) -> int:
-        if 2015 < v < 2020:
-            raise ValueError(f"start_year {v} has no packaged data (allowed: 2005–2015 or 2020)")
-        return v
+        return check_data_year(v, "start_year")
 
     @field_validator("migration")
     @classmethod
