@@ -191,6 +191,8 @@ class RegionalModel(mesa.Model):
         self.migration_flows = np.zeros((self.n, self.n), dtype=np.int64)
         self.move_cost, self.amenity = self._calibrate_migration()
         self.firm_flows: relocation.FirmFlows | None = None
+        # The solver's quasi-Newton matrix, carried from year to year (sim.economy.production).
+        self.solver_state = SolverState()
         self.natural_change = np.zeros(self.n, dtype=np.int64)
         for m in self.mechanisms:
             m.setup()
@@ -365,8 +367,8 @@ class RegionalModel(mesa.Model):
     @property
     def capital(self) -> np.ndarray:
         """Capital stock by province, 100 million yuan (2020 prices)."""
-        f = self.firms  # free slots hold zero capital
-        return np.bincount(f.province, weights=f.capital, minlength=self.n)
+        f = self.firms  # free slots hold zero capital; cell sums are the table's fast sums
+        return f.cell_sum(f.capital, masked=False).sum(axis=1)
 
     # ------------------------------------------------------------------ the yearly step
     def step(self) -> None:
@@ -480,16 +482,12 @@ class RegionalModel(mesa.Model):
         for m in self.mechanisms:
             ext = m.external_demand(ext)
         tcfg = self.config.trade
-        # The solver's quasi-Newton matrix is carried from year to year (made on first use).
-        state = getattr(self, "solver_state", None)
-        if state is None:
-            state = self.solver_state = SolverState()
         self.equilibrium = solve_equilibrium(
             self.tfp_effective(), eff_cell, self.alpha, self.employment,
             self.firms.cell_sum(self.firms.weight, masked=False), self.shifter, self.exp_share, self.tau,
             tcfg.sigma, self.equilibrium.prices, self.equilibrium.wages, tol=tcfg.solver_tolerance,
             max_iter=tcfg.solver_max_iter, external_demand=ext if ext.any() else None,
-            state=state)
+            state=self.solver_state)
         self.gdp = self.equilibrium.value_added.sum(axis=1)
 
     def _public_finance(self) -> None:
@@ -661,7 +659,6 @@ class RegionalModel(mesa.Model):
         # By cell, summed over sectors: the firm table keeps its counts by cell, and its cell
         # sums are cheaper than a bincount by province at a million firms.
         firms_by_prov = f.cell_count().sum(axis=1)
-        capital = f.cell_sum(f.capital, masked=False).sum(axis=1)  # free slots hold no capital
         prov: dict[str, np.ndarray] = {
             "year": np.full(self.n, self.year, dtype=np.int64),
             "population": self.population,
@@ -673,7 +670,7 @@ class RegionalModel(mesa.Model):
             "gdp_per_capita_yuan": gdp * 1e8 / pop,
             "wage_yuan": eq.wages * 1e8,
             "cpi": self.cpi(),
-            "capital_100m_yuan": capital,
+            "capital_100m_yuan": self.capital,
             "tfp": self.tfp,
             "own_revenue_100m_yuan": self.own_revenue,
             "central_transfers_100m_yuan": self.transfers,

@@ -225,9 +225,9 @@ def test_charts_have_the_series(model):
     assert {"CV", "Williamson"} <= {ln.get_label() for ln in ax2.lines}
     fig = drawing.plate_figure(model)
     for ax in fig.axes:
-        assert {ln.get_label() for ln in ax.lines} >= set(drawing.PLATE_ORDER)
+        assert {ln.get_label() for ln in ax.lines} >= set(drawing.PLATES)
     gdp_share = sum(ln.get_ydata()[-1] for ln in fig.axes[0].lines
-                    if ln.get_label() in drawing.PLATE_ORDER)
+                    if ln.get_label() in drawing.PLATES)
     assert gdp_share == pytest.approx(100.0)
 
 

@@ -107,7 +107,6 @@ PANEL_YEARS: range = range(2000, 2016)
 PANEL_POPULATION_YEARS: range = range(2005, 2016)
 """Years for which the panel population must be present (2001–2004 are empty in the pack)."""
 
-REGION_PLATES: tuple[str, ...] = PLATES
 NORTH_SOUTH: tuple[str, ...] = ("North", "South")
 GRAIN_ZONES: tuple[str, ...] = ("main_producing", "main_selling", "balanced")
 CLUSTER_TIERS: tuple[str, ...] = ("optimize", "grow", "cultivate")
@@ -152,7 +151,7 @@ _PROVINCE_OPTIONAL_NUMERIC: dict[str, _Rule] = {
 }
 _PROVINCE_FLAGS: tuple[str, ...] = ("coastal", "land_border", "yangtze_economic_belt")
 _PROVINCE_CHOICES: dict[str, tuple[str, ...]] = {
-    "region_plate": REGION_PLATES,
+    "region_plate": PLATES,
     "north_south": NORTH_SOUTH,
     "grain_zone": GRAIN_ZONES,
 }

@@ -47,7 +47,6 @@ __all__ = [
 DPI = 120
 MAP_YEAR = 2020
 MAP_ASPECT = 1.2  # ≈ 1 / cos(35°N): degrees of latitude vs longitude in mid-China
-PLATE_ORDER = PLATES
 PLATE_COLOURS = {"East": "#1f77b4", "Central": "#ff7f0e", "West": "#2ca02c", "Northeast": "#d62728"}
 FIGURES: tuple[str, ...] = ("gdp_map.png", "theil_decomposition.png", "population_shares.png")
 _NICE_TICKS = [m * 10.0**e for e in range(0, 5) for m in (1, 1.5, 2, 3, 5, 7)]
@@ -211,7 +210,7 @@ def population_shares(plate_year: pd.DataFrame, path: str | os.PathLike[str]) ->
     fig = _new_figure(8.0, 5.0, left=0.6, right=1.8, bottom=0.55, top=0.35)
     ax = fig.subplots()
     present = [str(p) for p in pd.unique(plate_year["plate"])]
-    plates = [p for p in PLATE_ORDER if p in present] + sorted(p for p in present if p not in PLATE_ORDER)
+    plates = [p for p in PLATES if p in present] + sorted(p for p in present if p not in PLATES)
     fallback = iter(matplotlib.colormaps["tab10"].colors[4:])
     for plate in plates:
         rows = plate_year[plate_year["plate"] == plate].sort_values("year")

@@ -41,8 +41,8 @@ and lower the sellers' public spending.
       S_p,t+1 = S_p,t · (1 + min(dose_t, 1) · (floor − G_t) / Σ_producers G_p,t),   S_p,2020 = 1
 
   applied to the agriculture sector's relative TFP of the producers (hook ``sector_tfp``: the
-  mechanism keeps the supported column ``B_p,AGR · S_p`` and returns the model's ``B`` with that
-  column; the model's own ``tfp_relative`` is never changed). Support, once given, stays. The
+  mechanism returns the ``B`` it is given with ``B_p,AGR · S_p``; the model's own
+  ``tfp_relative`` is never changed). Support, once given, stays. The
   support is real (a TFP shift) and not financed in the ledger.
 
 Outputs: ``grain_output_t``, ``grain_support`` (S), ``grain_compensation_paid_100m_yuan`` and
@@ -110,8 +110,6 @@ class GrainCompensation(Mechanism):
         n = model.n
         self.q_2020 = np.ones(n)
         self.support = np.ones(n)
-        #: Supported relative TFP of agriculture, B_i,AGR · S_i (None until the first support).
-        self.agr_tfp_relative: np.ndarray | None = None
         self.paid = np.zeros(n)
         self.received = np.zeros(n)
         self.history: list[dict[str, object]] = []
@@ -178,24 +176,19 @@ class GrainCompensation(Mechanism):
         short = self.floor_t - grain.sum()
         if short <= 0.0:
             return
-        from sim.economy.sectors import AGR
 
         step = min(min(dose, 1.0) * short / grain[self.producers].sum(),
                    self.config.max_support_step)  # type: ignore[attr-defined]
-        p = self.producers
-        if self.agr_tfp_relative is None:
-            self.agr_tfp_relative = np.array(m.tfp_relative[:, AGR], dtype=float, copy=True)
-        self.support[p] *= 1.0 + step
-        self.agr_tfp_relative[p] *= 1.0 + step
+        self.support[self.producers] *= 1.0 + step
 
     def sector_tfp(self, tfp_relative: np.ndarray) -> np.ndarray:
-        """The producers' agricultural relative TFP with the support of the past years."""
-        if self.agr_tfp_relative is None:
+        """The producers' agricultural relative TFP times the support of the past years."""
+        if (self.support == 1.0).all():
             return tfp_relative
         from sim.economy.sectors import AGR
 
         out = np.array(tfp_relative, dtype=float, copy=True)
-        out[self.producers, AGR] = self.agr_tfp_relative[self.producers]
+        out[:, AGR] *= self.support
         return out
 
     def province_outputs(self) -> dict[str, np.ndarray]:

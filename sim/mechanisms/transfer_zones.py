@@ -115,27 +115,20 @@ class TransferZones(Mechanism):
     def __init__(self, model: RegionalModel, config: object) -> None:
         super().__init__(model, config)
         self.table = load_transfer_zones(model.data.file(DATA_FILE), list(model.province_names))
-
-    def _table_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The table as numpy arrays: (zone years, zone hosts, park years, park (partner, host)
-        pairs); converted once per table object, since ``_sets`` runs every year."""
-        cached = getattr(self, "_arrays", None)
-        if cached is not None and cached[0] is self.table:
-            return cached[1]
         t = self.table
         zone = (t["kind"] == "demonstration_zone").to_numpy(bool)
         park = (t["kind"] == "cooperation_park").to_numpy(bool)
-        arrays = (t["year"].to_numpy()[zone], t.loc[zone, "province_idx"].to_numpy(np.int64),
-                  t["year"].to_numpy()[park],
-                  t.loc[park, ["partner_idx", "province_idx"]].to_numpy(np.int64).reshape(-1, 2))
-        self._arrays = (t, arrays)
-        return arrays
+        year = t["year"].to_numpy()
+        # The table as arrays, once (``_sets`` runs every year): approval years and hosts of the
+        # zones, approval years and (partner, host) pairs of the parks.
+        self.zone_year, self.zone_host = year[zone], t.loc[zone, "province_idx"].to_numpy(np.int64)
+        self.park_year = year[park]
+        self.park_pairs = t.loc[park, ["partner_idx", "province_idx"]].to_numpy(np.int64).reshape(-1, 2)
 
     def _sets(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Zone hosts, park partners and park hosts approved by ``year`` (pairs unique)."""
-        zone_year, zone_host, park_year, pairs = self._table_arrays()
-        zones = np.unique(zone_host[zone_year <= year])
-        parks = np.unique(pairs[park_year <= year], axis=0)
+        zones = np.unique(self.zone_host[self.zone_year <= year])
+        parks = np.unique(self.park_pairs[self.park_year <= year], axis=0)
         return zones, parks[:, 0], parks[:, 1]
 
     @property

@@ -59,7 +59,6 @@ NO_DATA = "#d9d9d9"
 EDGE = "#ffffff"
 PLATE_COLOURS = {"East": "#1f77b4", "Central": "#ff7f0e", "West": "#2ca02c",
                  "Northeast": "#9467bd"}
-PLATE_ORDER = PLATES
 
 
 # ---------------------------------------------------------------------------- indicators
@@ -525,11 +524,11 @@ class PlatePlot:
         self.now = [_style_axis(self.ax1, start, end, "Share of GDP, %"),
                     _style_axis(self.ax2, start, end, "Share of population, %")]
         self.lines: dict[tuple[str, str], Any] = {}
-        for plate in PLATE_ORDER:
+        for plate in PLATES:
             for ax, col in ((self.ax1, "gdp_share"), (self.ax2, "population_share")):
                 (self.lines[plate, col],) = ax.plot([], [], color=PLATE_COLOURS[plate], lw=1.5,
                                                     ms=3, label=plate)
-        fig.legend([self.lines[p, "gdp_share"] for p in PLATE_ORDER], PLATE_ORDER,
+        fig.legend([self.lines[p, "gdp_share"] for p in PLATES], PLATES,
                    loc="lower center", ncols=4, fontsize=7.5, frameon=False,
                    bbox_to_anchor=(0.5, 0.0))
 
